@@ -1,0 +1,63 @@
+# Everyday actions. Each target sets itself up first, so on a fresh machine one command does everything:
+#   make figures   regenerate every figure (default profile) into figures/
+#   make test      lint + unit tests + every notebook in the smoke profile under nbval
+#   make lab       open JupyterLab on the notebooks
+# Variables: PROFILE (smoke|default|full), SEED, VENV (an existing env to use, e.g. VENV=$$CONDA_PREFIX),
+# TORCH_SPEC / TORCH_INDEX (which torch build to install; see README).
+
+PYTHON      ?= python3
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+PROFILE     ?= default
+SEED        ?= 0
+# torch==2.13.0 resolves to a local CPU wheel on our machines and to the CUDA build from PyPI on a
+# Linux GPU box. Set TORCH_INDEX to a PyTorch wheel index to pick another build (e.g. a CPU-only one).
+TORCH_SPEC  ?= torch==2.13.0
+TORCH_INDEX ?=
+STAMP       := $(VENV)/.simvae-installed
+NBVAL_DIR   := build/nbval/smoke
+
+.PHONY: setup figures test lint format unit notebooks-test lab sync clean help
+
+help:
+	@sed -n '1,9p' Makefile
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "$(TORCH_SPEC)" \
+		$(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (simvae)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+figures: setup
+	$(PY) -m simvae_core.pipeline run --profile $(PROFILE) --seed $(SEED)
+
+test: setup lint
+	rm -rf build/nbval
+	$(PY) -m simvae_core.pipeline prepare --profile smoke --seed $(SEED) --out $(NBVAL_DIR)
+	SIMVAE_FIGURES_DIR=$(CURDIR)/$(NBVAL_DIR)/figures MPLBACKEND=agg \
+		$(PY) -m pytest tests $(NBVAL_DIR) --nbval-lax --nbval-kernel-name python3
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: setup
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+unit: setup
+	$(PY) -m pytest tests
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks
+
+# notebooks/*.py (jupytext percent format) are the reviewed source; the paired .ipynb carry no outputs.
+sync: setup
+	$(VENV)/bin/jupytext --sync notebooks/[0-9][0-9]_*.py
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,97 @@
+"""Reproducibility: one seed for everything, and the code and package versions that produced a result."""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import os
+import platform
+import random
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+PACKAGES = ("simvae-core", "torch", "numpy", "scipy", "sympy", "matplotlib", "seaborn", "scikit-learn")
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch (all devices) from one integer; return a fresh CPU ``torch.Generator``.
+
+    Library code never draws from the global generators: it takes the returned generator (or one made
+    from the same seed) explicitly. Seeding the globals as well makes third-party code (e.g. a
+    scikit-learn probe that falls back to NumPy's global state) repeatable too.
+    """
+    import numpy as np
+    import torch
+
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def default_device(prefer: str | None = None) -> torch.device:
+    """CUDA when present, then Apple MPS, then CPU; ``prefer`` (e.g. ``"cpu"``) overrides the choice."""
+    import torch
+
+    if prefer is not None:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def repo_root() -> Path | None:
+    """The checkout this package is imported from, if it is one (editable install); else None."""
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / ".git").exists() else None
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """``git describe --always --dirty`` of the checkout, or the installed package version."""
+    root = repo_root()
+    if root is not None:
+        try:
+            out = subprocess.run(
+                ["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=12"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            )
+            return f"git:{out.stdout.strip()}"
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return f"simvae-core=={_version('simvae-core') or 'unknown'}"
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that decide a result (absent packages are left out)."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        v = _version(name)
+        if v is not None:
+            versions[name] = v
+    return versions
+
+
+def environment_flags() -> dict[str, str]:
+    """Environment variables that change numerics or outputs, recorded next to results."""
+    keys = ("CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "SIMVAE_FIGURES_DIR")
+    return {k: os.environ[k] for k in keys if k in os.environ}
