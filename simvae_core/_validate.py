@@ -13,6 +13,7 @@ import torch
 __all__ = [
     "as_positive_scalar",
     "as_variance",
+    "check_compatible",
     "check_positive_int",
     "check_same_shape",
     "check_tensor",
@@ -39,11 +40,22 @@ def check_tensor(x: object, name: str, *, ndim: int | None = None, shape_hint: s
 
 
 def check_same_shape(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
-    """Raise if two tensors differ in shape."""
+    """Raise if two tensors differ in shape (see also ``check_compatible``)."""
     if a.shape != b.shape:
         raise ValueError(
             f"{name_a} and {name_b} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}."
         )
+    check_compatible(a, b, name_a, name_b)
+
+
+def check_compatible(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
+    """Raise if two tensors differ in dtype or device (no silent promotion or transfer)."""
+    if a.dtype != b.dtype:
+        raise TypeError(
+            f"{name_a} and {name_b} must share a dtype, got {a.dtype} and {b.dtype}; convert one with .to()."
+        )
+    if a.device != b.device:
+        raise ValueError(f"{name_a} and {name_b} must be on the same device, got {a.device} and {b.device}.")
 
 
 def check_positive_int(n: object, name: str, *, minimum: int = 1) -> int:
@@ -117,7 +129,11 @@ def as_positive_scalar(
     """Turn a positive number (or one-element tensor) into a 0-d tensor of the given dtype/device."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, torch.Tensor)):
         raise TypeError(f"{name} must be a positive number, got {type(value).__name__}.")
-    v = torch.as_tensor(value).to(dtype=dtype, device=device)
+    if isinstance(value, torch.Tensor):
+        v = value.to(dtype=dtype, device=device)
+    else:
+        # straight to the target dtype: a float32 detour would round e.g. 0.8 before widening it
+        v = torch.tensor(float(value), dtype=dtype, device=device)
     if v.numel() != 1:
         raise ValueError(f"{name} must be a single number, got shape {tuple(v.shape)}.")
     v = v.reshape(())
