@@ -82,7 +82,9 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
         return getattr(module, name)
-    raise AttributeError(f"module 'simvae_core' has no attribute {name!r}; public names: {', '.join(__all__)}")
+    raise AttributeError(
+        f"module 'simvae_core' has no attribute {name!r}; public names: {', '.join(__all__)}"
+    )
 
 
 def __dir__() -> list[str]:

@@ -79,7 +79,9 @@ def _check_type(key: str, value: Any, expected: type) -> Any:
 _FIELD_TYPES: dict[str, type] = {"name": str, "dataset_fraction": float, **{k: int for k in _POSITIVE_INTS}}
 
 
-def resolve_profile(profile: str | Profile = "default", overrides: Mapping[str, Any] | None = None, **kw) -> Profile:
+def resolve_profile(
+    profile: str | Profile = "default", overrides: Mapping[str, Any] | None = None, **kw
+) -> Profile:
     """Expand a profile name into a :class:`Profile`, applying typed overrides.
 
     ``overrides`` (a mapping, e.g. from papermill or the CLI) and keyword arguments are merged, keywords

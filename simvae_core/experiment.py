@@ -35,8 +35,12 @@ class ExperimentRun:
     @property
     def parameters(self) -> dict[str, Any]:
         """What reproduces this run: profile name, resolved sizes, overrides and seed."""
-        return {"profile": self.profile.name, "sizes": self.profile.as_dict(), "overrides": self.overrides,
-                "seed": self.seed}
+        return {
+            "profile": self.profile.name,
+            "sizes": self.profile.as_dict(),
+            "overrides": self.overrides,
+            "seed": self.seed,
+        }
 
     def generator(self, stream: int = 0) -> torch.Generator:
         """A CPU ``torch.Generator`` for independent stream ``stream`` of this run's seed.
@@ -50,8 +54,12 @@ class ExperimentRun:
         state = np.random.SeedSequence([self.seed, stream]).generate_state(1, dtype=np.uint64)[0]
         return torch.Generator().manual_seed(int(state) & (2**63 - 1))
 
-    def savefig(self, fig: Figure, name: str, **kwargs: Any) -> list[Path]:
-        return figures.savefig(
+    def savefig(self, fig: Figure, name: str, **kwargs: Any) -> None:
+        """Save, record, display and close ``fig`` (see :func:`simvae_core.figures.savefig`).
+
+        Returns None so that a notebook cell ending in ``run.savefig(...)`` prints nothing extra.
+        """
+        figures.savefig(
             fig,
             name,
             notebook=self.notebook,

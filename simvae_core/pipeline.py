@@ -34,7 +34,7 @@ def project_root() -> Path:
 
 
 def discover(notebooks_dir: Path | None = None, only: list[str] | None = None) -> list[Path]:
-    """Numbered notebooks (``NN_name.ipynb``) in order; ``only`` keeps those whose name starts with a prefix."""
+    """Numbered notebooks (``NN_name.ipynb``) in order; ``only`` keeps names starting with a prefix."""
     notebooks_dir = notebooks_dir or project_root() / "notebooks"
     found = sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
     if not found:
@@ -42,7 +42,8 @@ def discover(notebooks_dir: Path | None = None, only: list[str] | None = None) -
     if only:
         found = [p for p in found if any(p.stem.startswith(prefix) for prefix in only)]
         if not found:
-            raise ValueError(f"no notebook matches {only}; available: {[p.stem for p in discover(notebooks_dir)]}")
+            available = [p.stem for p in discover(notebooks_dir)]
+            raise ValueError(f"no notebook matches {only}; available: {available}")
     return found
 
 
@@ -52,38 +53,72 @@ def _parameters(profile: str, seed: int, extra: dict[str, Any] | None) -> dict[s
     return {"profile": profile, "seed": seed, **(extra or {})}
 
 
-def prepare(profile: str, out: Path, seed: int = 0, only: list[str] | None = None,
-            extra: dict[str, Any] | None = None) -> list[Path]:
+def prepare(
+    profile: str,
+    out: Path,
+    seed: int = 0,
+    only: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+    notebooks_dir: Path | None = None,
+) -> list[Path]:
     """Write parameterised, unexecuted copies of the notebooks (for nbval to execute)."""
     import papermill as pm
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for nb in discover(only=only):
+    for nb in discover(notebooks_dir, only):
         dst = out / nb.name
-        pm.execute_notebook(str(nb), str(dst), parameters=_parameters(profile, seed, extra),
-                            prepare_only=True, kernel_name=KERNEL_NAME, progress_bar=False)
+        pm.execute_notebook(
+            str(nb),
+            str(dst),
+            parameters=_parameters(profile, seed, extra),
+            prepare_only=True,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+        )
         written.append(dst)
     return written
 
 
-def run(profile: str, out: Path, seed: int = 0, only: list[str] | None = None,
-        extra: dict[str, Any] | None = None, figures_dir: Path | None = None) -> dict[str, float]:
+def run(
+    profile: str,
+    out: Path,
+    seed: int = 0,
+    only: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+    figures_dir: Path | None = None,
+    notebooks_dir: Path | None = None,
+) -> dict[str, float]:
     """Execute the notebooks in order; return each one's wall time in seconds. Stops at the first failure."""
     import papermill as pm
 
     out.mkdir(parents=True, exist_ok=True)
+    # The kernel inherits our environment: that is how the figures dir reaches the notebook's savefig.
+    previous = os.environ.get("SIMVAE_FIGURES_DIR")
     if figures_dir is not None:
-        os.environ["SIMVAE_FIGURES_DIR"] = str(figures_dir.resolve())
+        os.environ["SIMVAE_FIGURES_DIR"] = str(Path(figures_dir).resolve())
     timings: dict[str, float] = {}
-    for nb in discover(only=only):
-        dst = out / nb.name
-        print(f"[pipeline] {nb.name} (profile={profile}, seed={seed}) -> {dst}", flush=True)
-        start = time.perf_counter()
-        pm.execute_notebook(str(nb), str(dst), parameters=_parameters(profile, seed, extra),
-                            kernel_name=KERNEL_NAME, cwd=str(nb.parent), progress_bar=False)
-        timings[nb.stem] = round(time.perf_counter() - start, 1)
-        print(f"[pipeline] {nb.name}: {timings[nb.stem]} s", flush=True)
+    try:
+        for nb in discover(notebooks_dir, only):
+            dst = out / nb.name
+            print(f"[pipeline] {nb.name} (profile={profile}, seed={seed}) -> {dst}", flush=True)
+            start = time.perf_counter()
+            pm.execute_notebook(
+                str(nb),
+                str(dst),
+                parameters=_parameters(profile, seed, extra),
+                kernel_name=KERNEL_NAME,
+                cwd=str(nb.parent),
+                progress_bar=False,
+            )
+            timings[nb.stem] = round(time.perf_counter() - start, 1)
+            print(f"[pipeline] {nb.name}: {timings[nb.stem]} s", flush=True)
+    finally:
+        if figures_dir is not None:
+            if previous is None:
+                os.environ.pop("SIMVAE_FIGURES_DIR", None)
+            else:
+                os.environ["SIMVAE_FIGURES_DIR"] = previous
     return timings
 
 
@@ -92,7 +127,9 @@ def _parse_extra(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise SystemExit(f"--param expects key=value (value in JSON, e.g. n=3 or name='\"x\"'), got {pair!r}")
+            raise SystemExit(
+                f"--param expects key=value (value in JSON, e.g. n=3 or name='\"x\"'), got {pair!r}"
+            )
         try:
             extra[key] = json.loads(value)
         except json.JSONDecodeError:
@@ -101,8 +138,11 @@ def _parse_extra(pairs: list[str]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m simvae_core.pipeline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m simvae_core.pipeline",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("run", "prepare"):
         p = sub.add_parser(name)
@@ -125,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
 
     extra = _parse_extra(args.param)
-    out = args.out or project_root() / "build" / ("notebooks" if args.command == "run" else "nbval") / args.profile
+    out = (
+        args.out
+        or project_root() / "build" / ("notebooks" if args.command == "run" else "nbval") / args.profile
+    )
     if args.command == "prepare":
         for path in prepare(args.profile, out, args.seed, args.only, extra):
             print(path)

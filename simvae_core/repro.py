@@ -30,7 +30,7 @@ def seed_everything(seed: int) -> torch.Generator:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 - the legacy global state is what third-party code reads
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 

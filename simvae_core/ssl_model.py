@@ -285,12 +285,13 @@ class SSLModel(nn.Module):
         obs_dim: int | None = None,
         noise_var: float = 0.0,
         generator: torch.Generator | None = None,
-        dtype: torch.dtype = torch.float32,
+        dtype: torch.dtype | None = None,
         *,
         seed: int | None = None,
     ) -> None:
         super().__init__()
         d = check_positive_int(latent_dim, "latent_dim")
+        dtype = torch.get_default_dtype() if dtype is None else dtype  # like torch.zeros
         if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
             raise TypeError(f"dtype must be a floating torch.dtype such as torch.float32, got {dtype!r}.")
         self.latent_dim = d
