@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
+import io
 import json
 import os
 import re
@@ -102,13 +103,21 @@ def _sha256(path: Path) -> str:
 
 
 def _display(fig: Figure) -> None:
+    """Show ``fig`` in a notebook as PNG bytes, independent of the matplotlib backend.
+
+    ``display(fig)`` relies on the inline backend's formatter; under ``MPLBACKEND=agg`` (CI, papermill on a
+    server) it would show only ``<Figure ...>`` text. Sending the rendered bytes always works.
+    """
     try:
         from IPython import get_ipython
-        from IPython.display import display
+        from IPython.display import Image, display
     except ImportError:  # pragma: no cover - IPython absent: a plain script
         return
-    if get_ipython() is not None:
-        display(fig)
+    if get_ipython() is None:
+        return
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    display(Image(data=buffer.getvalue(), format="png"))
 
 
 def savefig(

@@ -53,6 +53,19 @@ def _parameters(profile: str, seed: int, extra: dict[str, Any] | None) -> dict[s
     return {"profile": profile, "seed": seed, **(extra or {})}
 
 
+def _set_kernelspec(path: Path) -> None:
+    """Point a prepared notebook at our kernel, so nbval or JupyterLab opening it needs no stored kernel."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {
+        "name": KERNEL_NAME,
+        "display_name": "Python 3 (simvae)",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
 def prepare(
     profile: str,
     out: Path,
@@ -74,8 +87,10 @@ def prepare(
             parameters=_parameters(profile, seed, extra),
             prepare_only=True,
             kernel_name=KERNEL_NAME,
+            language="python",
             progress_bar=False,
         )
+        _set_kernelspec(dst)
         written.append(dst)
     return written
 
@@ -108,6 +123,7 @@ def run(
                 str(dst),
                 parameters=_parameters(profile, seed, extra),
                 kernel_name=KERNEL_NAME,
+                language="python",
                 cwd=str(nb.parent),
                 progress_bar=False,
             )
