@@ -224,8 +224,9 @@ def instance_discrimination_softmax(
 ) -> torch.Tensor:
     """InfoNCE / instance-discrimination probabilities ``softmax_i(zᵀy_i / τ)``; (N, d), (K, d) -> (N, K).
 
-    For unit-norm z and centers this equals ``posterior_over_groups`` with ``σ² = τ``, because
-    ``−‖z − y‖² / (2σ²) = (zᵀy − 1) / σ²`` and the −1/σ² is common to all i.
+    When all centers have the same norm (e.g. unit-norm, as in InfoNCE) this equals
+    ``posterior_over_groups`` with ``σ² = τ`` for any z, because
+    ``−‖z − y_i‖² / (2σ²) = zᵀy_i / σ² − (‖z‖² + ‖y_i‖²) / (2σ²)`` and the last term is then common to all i.
     """
     _check_points_and_centers(z, centers)
     tau = as_positive_scalar(temperature, "temperature", dtype=z.dtype, device=z.device)

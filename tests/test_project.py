@@ -75,3 +75,13 @@ def test_each_notebook_has_a_papermill_parameters_cell(path):
     assert f'start_run("{path.stem}"' in "".join(c.source for c in nb.cells), (
         "start_run must name the notebook"
     )
+
+
+def test_committed_figures_agree_with_their_manifest():
+    """figures/ is what `make figures` wrote: every file listed, every listed file present and unchanged."""
+    from simvae_core import figures
+
+    problems = figures.check_manifest(ROOT / "figures")
+    assert not problems, "figures/ and figures/manifest.json disagree (run `make figures`):\n" + "\n".join(
+        problems
+    )
