@@ -76,6 +76,18 @@ def _check_last_dim(z: torch.Tensor, d: int, who: str) -> None:
         raise ValueError(f"{who} expects inputs of shape (..., {d}), got {tuple(z.shape)}.")
 
 
+def _injective_dims(in_dim: object, out_dim: object, who: str) -> tuple[int, int]:
+    """Validate (in_dim, out_dim) of an injective map; ``out_dim=None`` means square."""
+    in_dim = check_positive_int(in_dim, "in_dim")
+    out_dim = in_dim if out_dim is None else check_positive_int(out_dim, "out_dim")
+    if out_dim < in_dim:
+        raise ValueError(
+            f"{who} needs out_dim >= in_dim to be injective, got out_dim={out_dim} < "
+            f"in_dim={in_dim}; pass out_dim >= {in_dim} or out_dim=None."
+        )
+    return in_dim, out_dim
+
+
 class IdentityDecoder(nn.Module):
     """``x = z``: the latent space itself is observed."""
 
@@ -105,13 +117,7 @@ class LinearDecoder(nn.Module):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
-        in_dim = check_positive_int(in_dim, "in_dim")
-        out_dim = in_dim if out_dim is None else check_positive_int(out_dim, "out_dim")
-        if out_dim < in_dim:
-            raise ValueError(
-                f"LinearDecoder needs out_dim >= in_dim to be injective, got out_dim={out_dim} < "
-                f"in_dim={in_dim}; pass out_dim >= {in_dim}."
-            )
+        in_dim, out_dim = _injective_dims(in_dim, out_dim, "LinearDecoder")
         generator = resolve_generator(generator, seed, "LinearDecoder")
         self.in_dim, self.out_dim = in_dim, out_dim
         self.register_buffer("weight", random_orthonormal_columns(out_dim, in_dim, generator, dtype))
@@ -154,13 +160,7 @@ class InjectiveMLP(nn.Module):
         max_draws: int = 100_000,
     ) -> None:
         super().__init__()
-        in_dim = check_positive_int(in_dim, "in_dim")
-        out_dim = in_dim if out_dim is None else check_positive_int(out_dim, "out_dim")
-        if out_dim < in_dim:
-            raise ValueError(
-                f"InjectiveMLP needs out_dim >= in_dim to be injective, got out_dim={out_dim} < "
-                f"in_dim={in_dim}; pass out_dim >= {in_dim} or out_dim=None."
-            )
+        in_dim, out_dim = _injective_dims(in_dim, out_dim, "InjectiveMLP")
         n_layers = check_positive_int(n_layers, "n_layers")
         pool_size = check_positive_int(pool_size, "pool_size")
         if not (isinstance(negative_slope, (int, float)) and negative_slope > 0):
