@@ -17,12 +17,13 @@ TORCH_INDEX ?=
 STAMP       := $(VENV)/.simvae-installed
 NBVAL_DIR   := build/nbval/smoke
 
-.PHONY: setup figures test lint format unit notebooks-test lab sync clean help
+.PHONY: data setup figures test lint format unit notebooks-test lab sync clean help
 
 help:
 	@sed -n '1,9p' Makefile
 
 $(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory data
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "$(TORCH_SPEC)" \
 		$(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
@@ -31,6 +32,16 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# Fashion-MNIST from Debian's package where we can install it (root on Debian); elsewhere simvae_core
+# downloads and caches it on first use (see README, Data).
+data:
+	@if [ ! -d /usr/share/datasets/fashion-mnist ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian package dataset-fashion-mnist"; \
+		(apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || \
+		 (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1)) || \
+		echo "could not install dataset-fashion-mnist; it will be downloaded on first use"; \
+	fi
 
 figures: setup
 	$(PY) -m simvae_core.pipeline run --profile $(PROFILE) --seed $(SEED)
