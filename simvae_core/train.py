@@ -1,0 +1,654 @@
+"""One training loop for every method: ``fit(method, data, *, epochs, latent_dim, seed, **options)``.
+
+    model = fit("simvae", "fashion_mnist", epochs=10, latent_dim=10, seed=0, sigma2=0.15)
+    z = model.encode(images)                     # the representation evaluated downstream (posterior mean)
+
+- ``method`` is a name in :data:`METHODS` (``"simvae"``, ``"vae"``, ``"beta_vae"``, ``"cr_vae"``; other
+  families register theirs with :func:`register_method`).
+- ``data`` is a dataset name (see :mod:`simvae_core.data`), a :class:`~simvae_core.data.Dataset`, or a tensor
+  of ready-made view groups ``(N, J, *x_shape)`` (synthetic data brings its own views: no augmentation).
+- Images stay on the device as uint8; each step gathers a batch of B images, draws J augmented views per
+  image on the device with per-sample parameters, and takes one optimiser step on the group loss. Loss
+  terms are accumulated on the device and read once per epoch, so the loop never waits on the host.
+- Every random draw (batch order, augmentations, reparameterisation) comes from generators seeded by
+  ``seed``; their states are saved in the checkpoint at each epoch boundary, so an interrupted run that is
+  resumed gives the same parameters as one that never stopped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import inspect
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import repro
+from ._io import atomic_path
+
+__all__ = [
+    "METHODS",
+    "Method",
+    "TrainConfig",
+    "TrainedModel",
+    "VAEModel",
+    "fit",
+    "load_checkpoint",
+    "register_method",
+]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Method registry
+# --------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Method:
+    """A trainable method: its loss, how many views per group it needs, and its default options.
+
+    ``loss(x, x_params, mu, logvar, z, **options) -> LossOutput`` on groups ``(B, J, ...)``.
+    ``original_view``: view 0 of each group is the un-augmented image (CR-VAE compares x with t(x)).
+    """
+
+    name: str
+    loss: Callable[..., Any]
+    min_views: int = 1
+    max_views: int | None = None
+    original_view: bool = False
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def loss_options(self) -> list[str]:
+        """Keyword-only options the loss accepts (validated against user options)."""
+        params = inspect.signature(self.loss).parameters.values()
+        return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+
+METHODS: dict[str, Method] = {}
+
+
+def register_method(method: Method) -> Method:
+    """Add a method to the registry used by :func:`fit` (later issues register the discriminative ones)."""
+    METHODS[method.name] = method
+    return method
+
+
+def _register_vae_family() -> None:
+    from . import losses
+
+    register_method(
+        Method(
+            "simvae",
+            losses.simvae_elbo,
+            min_views=2,
+            defaults={"sigma2": 0.15},
+            description="ELBO_SSL: J views share a content latent (Bizeul et al. 2024)",
+        )
+    )
+    register_method(Method("vae", losses.vae_elbo, description="VAE: every view an independent datum"))
+    register_method(
+        Method("beta_vae", losses.beta_vae, defaults={"beta": 4.0}, description="β-VAE (Higgins et al. 2017)")
+    )
+    register_method(
+        Method(
+            "cr_vae",
+            losses.cr_vae,
+            min_views=2,
+            max_views=2,
+            original_view=True,
+            description="CR-VAE: ELBO(x) + ELBO(t(x)) − γ KL(q(z|t(x)) ‖ q(z|x)) (Sinha & Dieng 2021)",
+        )
+    )
+
+
+def get_method(name: str) -> Method:
+    if not METHODS:
+        _register_vae_family()
+    if not isinstance(name, str) or name not in METHODS:
+        hint = difflib.get_close_matches(str(name), list(METHODS), n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise ValueError(f"unknown method {name!r}{suggestion}; available: {', '.join(sorted(METHODS))}")
+    return METHODS[name]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------------------
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (saved in checkpoints and metrics files).
+
+    ``batch_size`` counts groups (images) per step; each contributes ``n_views`` views. ``lr``/``eps``
+    default to values that train well in short budgets; ``preset="authors"`` in :func:`fit` sets the
+    authors' Adam (lr 8e-5, eps 1e-4) and batch of 64 groups × 2 views.
+    """
+
+    method: str
+    dataset: str = "tensor"
+    latent_dim: int = 10
+    epochs: int = 10
+    batch_size: int = 128
+    n_views: int = 2
+    lr: float = 1e-3
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    optimizer: str = "adam"
+    arch: str = "auto"
+    augment: str = "auto"
+    likelihood: str = "auto"
+    decoder_var: float | str = "auto"
+    seed: int = 0
+    device: str | None = None
+    amp: bool | None = None
+    max_train: int | None = None
+    loss_options: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_FIELD_NAMES = {f.name for f in dataclasses.fields(TrainConfig)} - {"method", "loss_options", "dataset"}
+_RUN_OPTIONS = {"checkpoint_dir", "resume", "progress", "checkpoint_every", "preset", "log_every"}
+
+AUTHORS_PRESET = {"lr": 8e-5, "eps": 1e-4, "batch_size": 64, "n_views": 2, "epochs": 400}
+
+# Augmentation preset and likelihood by dataset, as in the authors' setup (PAPER.md).
+_AUTO_AUGMENT = {
+    "mnist": "authors_mnist",
+    "mnist5k": "authors_mnist",
+    "fashion_mnist": "authors_fashion",
+    "digits": "authors_fashion",
+    "cifar10": "authors_cifar",
+    "celeba": "authors_celeba",
+}
+
+
+def _resolve_auto(config: TrainConfig, x_shape: tuple[int, ...], has_views: bool) -> TrainConfig:
+    c = dataclasses.replace(config)
+    if c.augment == "auto":
+        c.augment = (
+            "none" if has_views or len(x_shape) != 3 else _AUTO_AUGMENT.get(c.dataset, "authors_fashion")
+        )
+    if c.likelihood == "auto":
+        # Grey-scale images are modelled as Bernoulli (as the authors do); colour images and vectors Gaussian.
+        c.likelihood = "bernoulli" if len(x_shape) == 3 and x_shape[0] == 1 else "gaussian"
+    if c.decoder_var == "auto":
+        c.decoder_var = "learned" if c.likelihood == "gaussian" else 1.0
+    return c
+
+
+def _check_options(method: Method, config_kwargs: dict[str, Any]) -> tuple[dict, dict, dict]:
+    """Split ``**options`` into config fields, loss options and run options; reject unknown keys."""
+    loss_names = set(method.loss_options()) - {"likelihood", "decoder_logvar"}
+    cfg, loss, run = {}, {}, {}
+    for key, value in config_kwargs.items():
+        if key in _FIELD_NAMES:
+            cfg[key] = value
+        elif key in loss_names:
+            loss[key] = value
+        elif key in _RUN_OPTIONS:
+            run[key] = value
+        else:
+            valid = sorted(_FIELD_NAMES | loss_names | _RUN_OPTIONS)
+            hint = difflib.get_close_matches(key, valid, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ValueError(
+                f"unknown option {key!r} for method {method.name!r}{suggestion}; "
+                f"valid options: {', '.join(valid)}"
+            )
+    return cfg, loss, run
+
+
+def _validate_config(c: TrainConfig, method: Method) -> None:
+    for name in ("latent_dim", "epochs", "batch_size", "n_views"):
+        value = getattr(c, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if c.n_views < method.min_views:
+        hint = " (use 'vae' for single views)" if method.name == "simvae" else ""
+        raise ValueError(
+            f"method {method.name!r} needs n_views >= {method.min_views} views per group, "
+            f"got {c.n_views}{hint}"
+        )
+    if method.max_views is not None and c.n_views > method.max_views:
+        raise ValueError(f"method {method.name!r} takes at most {method.max_views} views, got {c.n_views}")
+    if not (isinstance(c.lr, (int, float)) and c.lr > 0 and math.isfinite(c.lr)):
+        raise ValueError(f"lr must be a positive finite number, got {c.lr!r}")
+    if c.optimizer not in ("adam", "adamw"):
+        raise ValueError(f"optimizer must be 'adam' or 'adamw', got {c.optimizer!r}")
+    if c.likelihood not in ("bernoulli", "gaussian"):
+        raise ValueError(f"likelihood must be 'bernoulli', 'gaussian' or 'auto', got {c.likelihood!r}")
+    if not (c.decoder_var == "learned" or (isinstance(c.decoder_var, (int, float)) and c.decoder_var > 0)):
+        raise ValueError(f"decoder_var must be a positive number, 'learned' or 'auto', got {c.decoder_var!r}")
+
+
+# --------------------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------------------
+class VAEModel(nn.Module):
+    """Gaussian encoder q(z|x) = N(μ(x), diag exp(logvar(x))) and a decoder p(x|z), for the VAE family.
+
+    ``encode(x)`` returns the posterior mean μ(x) — the representation evaluated downstream.
+    """
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        decoder: nn.Module,
+        x_shape: tuple[int, ...],
+        latent_dim: int,
+        likelihood: str,
+        decoder_var: float | str,
+        prior_var: float | None = 1.0,
+    ):
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+        self.x_shape, self.latent_dim, self.likelihood = tuple(x_shape), latent_dim, likelihood
+        self.prior_var = prior_var  # variance of the marginal p(z) used by sample(); None = not samplable
+        if decoder_var == "learned":
+            self.decoder_logvar = nn.Parameter(torch.zeros(()))
+        else:
+            self.register_buffer("decoder_logvar", torch.tensor(math.log(float(decoder_var))))
+        self.learned_decoder_var = decoder_var == "learned"
+
+    # (N, *x_shape) -> (N, d), (N, d)
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.encoder(x)  # (N, 2d)
+        mu, logvar = h.chunk(2, dim=-1)
+        return mu, logvar.clamp(-30.0, 20.0)  # keeps exp(logvar) finite in float32 and bfloat16
+
+    def _prepare(self, x: torch.Tensor) -> torch.Tensor:
+        from .data import as_float
+
+        param = next(self.parameters())
+        x = as_float(x.to(param.device)).to(param.dtype)
+        if tuple(x.shape[1:]) != self.x_shape:
+            raise ValueError(
+                f"expected inputs of shape (N, {', '.join(map(str, self.x_shape))}), got {tuple(x.shape)}"
+            )
+        return x
+
+    @torch.no_grad()
+    def encode(self, x: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:
+        """Posterior means μ(x) for a batch of inputs (uint8 or float): (N, *x_shape) -> (N, d)."""
+        was_training = self.training
+        self.eval()
+        out = [self.posterior(self._prepare(x[i : i + batch_size]))[0] for i in range(0, len(x), batch_size)]
+        self.train(was_training)
+        return torch.cat(out)
+
+    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
+        """E[x | z]: sigmoid of the logits (Bernoulli) or the Gaussian mean."""
+        params = self.decoder(z)
+        return torch.sigmoid(params) if self.likelihood == "bernoulli" else params
+
+    @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """E[x | z = μ(x)] for inputs (N, *x_shape), in the data's scale (floats)."""
+        return self.decode_mean(self.posterior(self._prepare(x))[0])
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Decoder means at z drawn from the model's marginal prior N(0, prior_var · I): (n, *x_shape)."""
+        if self.prior_var is None:
+            raise ValueError(
+                "this model's prior is flat (prior='flat'), which cannot be sampled; "
+                "train with prior='gaussian' to sample"
+            )
+        param = next(self.parameters())
+        z = torch.randn(n, self.latent_dim, generator=generator, dtype=param.dtype)
+        return self.decode_mean(z.to(param.device) * math.sqrt(self.prior_var))
+
+
+@dataclass
+class TrainedModel:
+    """What :func:`fit` returns: the model plus its config and per-epoch history of every loss term."""
+
+    model: VAEModel
+    config: TrainConfig
+    history: dict[str, list[float]]
+    device: torch.device
+
+    def encode(self, x: torch.Tensor, **kw) -> torch.Tensor:
+        return self.model.encode(x, **kw)
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model.reconstruct(x)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.model.sample(n, generator)
+
+
+def _marginal_prior_var(method: str, loss_options: Mapping[str, Any]) -> float | None:
+    """Variance of p(z) for sampling: s² + σ² for SimVAE's Gaussian prior (z = y + ε), 1 for the VAEs."""
+    if method != "simvae":
+        return 1.0
+    if loss_options.get("prior", "gaussian") == "flat":
+        return None
+    return float(loss_options.get("prior_var", 1.0)) + float(loss_options.get("sigma2", 0.15))
+
+
+def build_model(config: TrainConfig, x_shape: tuple[int, ...], generator: torch.Generator) -> VAEModel:
+    from .nets import build_decoder, build_encoder
+
+    # Weights are initialised from the run's own generator, so the seed alone fixes the initial model.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=generator)))
+        encoder = build_encoder(x_shape, 2 * config.latent_dim, arch=config.arch)
+        decoder = build_decoder(config.latent_dim, x_shape, arch=config.arch)
+    return VAEModel(
+        encoder,
+        decoder,
+        x_shape,
+        config.latent_dim,
+        config.likelihood,
+        config.decoder_var,
+        _marginal_prior_var(config.method, config.loss_options),
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------------------
+def _training_tensor(data: Any) -> tuple[str, torch.Tensor, bool]:
+    """Return (dataset name, training tensor, has_views). Views: (N, J, *x_shape); images: (N, *x_shape)."""
+    from . import data as data_module
+
+    if isinstance(data, str):
+        data = data_module.load_dataset(data)
+    if isinstance(data, torch.Tensor):
+        if data.ndim < 3:
+            raise ValueError(
+                f"a tensor passed as data must hold view groups (N, J, *x_shape) with J >= 1, got shape "
+                f"{tuple(data.shape)}; pass a Dataset or dataset name for single images"
+            )
+        return "tensor", data, True
+    if isinstance(data, data_module.Dataset):
+        split = data.train
+        if split.views is not None:
+            return data.name, split.views, True
+        return data.name, split.x, False
+    raise TypeError(
+        f"data must be a dataset name, a Dataset or a tensor of view groups, got {type(data).__name__}"
+    )
+
+
+def _check_finite(x: torch.Tensor) -> None:
+    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+        raise ValueError("training data contains NaN or inf values; clean or impute them before training")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Checkpoints
+# --------------------------------------------------------------------------------------------------------
+CHECKPOINT = "last.pt"
+# Config fields that must match to resume a run (the others, e.g. epochs, may grow).
+_RESUME_KEYS = (
+    "method",
+    "dataset",
+    "latent_dim",
+    "batch_size",
+    "n_views",
+    "arch",
+    "augment",
+    "likelihood",
+    "decoder_var",
+    "seed",
+    "optimizer",
+    "lr",
+    "eps",
+    "weight_decay",
+    "loss_options",
+    "max_train",
+)
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`fit`; a truncated or foreign file is a clear error."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # torch raises several types for damaged files
+        raise ValueError(
+            f"checkpoint {path} is corrupt ({type(err).__name__}: {err}); delete it to start "
+            "over, or restore it from a copy"
+        ) from err
+    if not isinstance(state, dict) or "model" not in state or "config" not in state:
+        raise ValueError(f"{path} is not a simvae_core checkpoint (missing 'model'/'config')")
+    return state
+
+
+def model_from_checkpoint(path: str | Path, device: str | torch.device | None = None) -> TrainedModel:
+    """Rebuild the trained model saved at ``path`` (for evaluation or further use)."""
+    state = load_checkpoint(path)
+    config = TrainConfig(**state["config"])
+    model = build_model(config, tuple(state["x_shape"]), torch.Generator().manual_seed(config.seed))
+    model.load_state_dict(state["model"])
+    dev = repro.default_device(device if device is None else str(device))
+    return TrainedModel(model.to(dev), config, state["history"], dev)
+
+
+# --------------------------------------------------------------------------------------------------------
+# fit
+# --------------------------------------------------------------------------------------------------------
+def fit(
+    method: str,
+    data: Any,
+    *,
+    epochs: int = 10,
+    latent_dim: int = 10,
+    seed: int = 0,
+    **options: Any,
+) -> TrainedModel:
+    """Train ``method`` on ``data``; return a :class:`TrainedModel` (``encode``, ``reconstruct``, ``sample``).
+
+    Options: any :class:`TrainConfig` field (``batch_size``, ``n_views``, ``lr``, ``eps``, ``weight_decay``,
+    ``optimizer``, ``arch``, ``augment``, ``likelihood``, ``decoder_var``, ``device``, ``amp``,
+    ``max_train``), the method's loss options (e.g. ``sigma2``, ``prior``, ``beta``, ``gamma``,
+    ``reference``), and run options: ``checkpoint_dir`` (save ``last.pt`` there every
+    ``checkpoint_every`` epochs and resume from it), ``resume`` (default True), ``progress`` (tqdm bar),
+    ``preset="authors"`` (the authors' optimiser and batch; explicit options win).
+    """
+    spec = get_method(method)
+    cfg_kw, loss_kw, run_kw = _check_options(spec, options)
+    if run_kw.get("preset") not in (None, "authors"):
+        raise ValueError(f"preset must be 'authors' or None, got {run_kw['preset']!r}")
+    base = dict(AUTHORS_PRESET) if run_kw.get("preset") == "authors" else {}
+    if run_kw.get("preset") == "authors":
+        base.pop("epochs")  # epochs is always the explicit argument
+    dataset_name, train_x, has_views = _training_tensor(data)
+    config = TrainConfig(
+        method=method,
+        dataset=dataset_name,
+        epochs=epochs,
+        latent_dim=latent_dim,
+        seed=seed,
+        **{**base, **cfg_kw},
+        loss_options={**spec.defaults, **loss_kw},
+    )
+    if has_views and "n_views" not in cfg_kw:
+        config.n_views = train_x.shape[1]
+    x_shape = tuple(train_x.shape[2:] if has_views else train_x.shape[1:])
+    config = _resolve_auto(config, x_shape, has_views)
+    _validate_config(config, spec)
+    if has_views and train_x.shape[1] != config.n_views:
+        raise ValueError(f"the view tensor has J = {train_x.shape[1]} views but n_views = {config.n_views}")
+    _check_finite(train_x)
+    if config.max_train is not None:
+        train_x = train_x[: config.max_train]
+    return _train(spec, config, train_x, x_shape, has_views, **run_kw)
+
+
+def _train(
+    spec: Method,
+    config: TrainConfig,
+    train_x: torch.Tensor,
+    x_shape: tuple[int, ...],
+    has_views: bool,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = True,
+    progress: bool = True,
+    checkpoint_every: int = 1,
+    log_every: int = 50,
+    preset: str | None = None,
+) -> TrainedModel:
+    from .augment import Augmenter, get_augment_config
+    from .data import as_float
+
+    device = repro.default_device(config.device)
+    amp = config.amp if config.amp is not None else device.type == "cuda"
+    init_gen = torch.Generator().manual_seed(config.seed)
+    model = build_model(config, x_shape, init_gen).to(device)
+    opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
+    optimizer = opt_cls(model.parameters(), lr=config.lr, eps=config.eps, weight_decay=config.weight_decay)
+
+    aug_config = get_augment_config(config.augment)
+    if spec.original_view:
+        aug_config = dataclasses.replace(aug_config, include_original=True)
+    augmenter = Augmenter(aug_config)
+    # Batch order and augmentations on the CPU generator (tiny draws, exactly reproducible everywhere);
+    # reparameterisation noise on the device's generator so it is drawn where it is used.
+    order_gen = torch.Generator().manual_seed(config.seed + 1)
+    noise_gen = torch.Generator(device=device).manual_seed(config.seed + 2)
+
+    train_x = train_x.to(device)
+    n = train_x.shape[0]
+    steps_per_epoch = max(1, n // config.batch_size)  # drop the last partial batch: every step is full
+    history: dict[str, list[float]] = {}
+    start_epoch = 0
+
+    ckpt_path = Path(checkpoint_dir) / CHECKPOINT if checkpoint_dir is not None else None
+    if ckpt_path is not None and resume and ckpt_path.exists():
+        state = load_checkpoint(ckpt_path)
+        saved = state["config"]
+        mismatched = [k for k in _RESUME_KEYS if saved.get(k) != config.as_dict().get(k)]
+        if mismatched:
+            details = ", ".join(
+                f"{k}: saved {saved.get(k)!r} vs now {config.as_dict().get(k)!r}" for k in mismatched
+            )
+            raise ValueError(
+                f"cannot resume from {ckpt_path}: the run's configuration differs ({details}); "
+                "use another checkpoint_dir or resume=False"
+            )
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        order_gen.set_state(state["order_gen"])
+        noise_gen.set_state(state["noise_gen"])
+        history = state["history"]
+        start_epoch = state["epoch"]
+        if progress:
+            print(f"resuming {config.method} from {ckpt_path} at epoch {start_epoch}/{config.epochs}")
+
+    loss_options = dict(config.loss_options)
+    # The decoder variance only enters a Gaussian likelihood (the Bernoulli has none of its own).
+    decoder_logvar = model.decoder_logvar if config.likelihood == "gaussian" else None
+
+    def group_loss(batch: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        if has_views:
+            views = as_float(batch)  # (B, J, *x_shape)
+        else:
+            views = augmenter(batch, config.n_views, order_gen).views  # (B, J, C, H, W) in [0, 1]
+        B, J = views.shape[:2]
+        flat = views.reshape(B * J, *x_shape)  # (B·J, *x_shape)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
+            mu, logvar = model.posterior(flat)  # (B·J, d) each
+            eps = torch.randn(mu.shape, generator=noise_gen, device=device, dtype=torch.float32)
+            z = mu.float() + torch.exp(0.5 * logvar.float()) * eps
+            x_params = model.decoder(z)
+        out = spec.loss(
+            views,
+            x_params.float().reshape(B, J, *x_shape),
+            mu.float().reshape(B, J, -1),
+            logvar.float().reshape(B, J, -1),
+            z.reshape(B, J, -1),
+            likelihood=config.likelihood,
+            decoder_logvar=decoder_logvar,
+            **loss_options,
+        )
+        return out.loss, out.terms
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(
+            total=config.epochs * steps_per_epoch,
+            initial=start_epoch * steps_per_epoch,
+            desc=f"{config.method}",
+            leave=False,
+            mininterval=1.0,
+        )
+    try:
+        for epoch in range(start_epoch, config.epochs):
+            model.train()
+            perm = torch.randperm(n, generator=order_gen).to(device)
+            sums: dict[str, torch.Tensor] = {}
+            t0 = time.perf_counter()
+            for step in range(steps_per_epoch):
+                idx = perm[step * config.batch_size : (step + 1) * config.batch_size]
+                loss, terms = group_loss(train_x[idx])
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(
+                        f"{config.method}: loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "
+                        f"lower lr (now {config.lr}) or check the data scale"
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                for key, value in terms.items():
+                    sums[key] = sums.get(key, 0.0) + value
+                if bar is not None and (step + 1) % log_every == 0:
+                    bar.update(log_every)
+                    bar.set_postfix({k: f"{(v / (step + 1)).item():.4g}" for k, v in list(sums.items())[:4]})
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            seconds = time.perf_counter() - t0
+            for key, value in sums.items():
+                history.setdefault(key, []).append(float(value) / steps_per_epoch)
+            history.setdefault("seconds", []).append(seconds)
+            history.setdefault("views_per_s", []).append(
+                steps_per_epoch * config.batch_size * config.n_views / seconds
+            )
+            if bar is not None:
+                bar.update(steps_per_epoch % log_every)  # the steps not yet shown this epoch
+            if ckpt_path is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == config.epochs):
+                save_checkpoint(
+                    ckpt_path,
+                    {
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "order_gen": order_gen.get_state(),
+                        "noise_gen": noise_gen.get_state(),
+                        "epoch": epoch + 1,
+                        "history": history,
+                        "config": config.as_dict(),
+                        "x_shape": list(x_shape),
+                        "code_version": repro.code_version(),
+                        "packages": repro.package_versions(),
+                    },
+                )
+    except KeyboardInterrupt:
+        if ckpt_path is not None:
+            print(
+                f"interrupted: the last completed epoch is saved in {ckpt_path}; call fit again with the "
+                "same checkpoint_dir to resume"
+            )
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    model.eval()
+    return TrainedModel(model, config, history, device)

@@ -1,0 +1,177 @@
+"""fit(): the registry, option checking, exact resume, checkpoints and the returned model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from simvae_core import train
+from simvae_core.data import Dataset, Split
+from simvae_core.train import fit, load_checkpoint
+
+
+def _views(n=64, j=2, d=6, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randn(n, 1, d, generator=g)
+    return y + 0.3 * torch.randn(n, j, d, generator=g)  # (N, J, d): groups share y
+
+
+def _image_dataset(n=96, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randint(0, 256, (n, 1, 28, 28), dtype=torch.uint8, generator=g)
+    labels = torch.randint(0, 3, (n,), generator=g)
+    split = Split(x=x, labels=labels, attributes={})
+    return Dataset(
+        name="tiny",
+        train=split,
+        val=split,
+        test=split,
+        x_shape=(1, 28, 28),
+        n_classes=3,
+        class_names=None,
+        source="test",
+    )
+
+
+FAST = dict(batch_size=16, progress=False)
+
+
+def test_simvae_on_view_tensor_trains_and_records_every_term():
+    trained = fit("simvae", _views(), epochs=2, latent_dim=3, seed=0, **FAST)
+    assert trained.config.n_views == 2 and trained.config.augment == "none"
+    assert trained.config.likelihood == "gaussian" and trained.config.decoder_var == "learned"
+    for key, values in trained.history.items():
+        assert len(values) == 2 and all(torch.isfinite(torch.tensor(values))), key
+    assert {"seconds", "views_per_s"} <= trained.history.keys()
+    assert trained.encode(_views()[:, 0]).shape == (64, 3)
+    assert trained.reconstruct(_views()[:5, 0]).shape == (5, 6)
+    assert trained.sample(4, torch.Generator().manual_seed(0)).shape == (4, 6)
+
+
+def test_same_seed_same_model_and_different_seed_different_model():
+    a = fit("vae", _views(), epochs=1, latent_dim=2, seed=3, **FAST).model.state_dict()
+    b = fit("vae", _views(), epochs=1, latent_dim=2, seed=3, **FAST).model.state_dict()
+    c = fit("vae", _views(), epochs=1, latent_dim=2, seed=4, **FAST).model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_interrupted_run_resumes_exactly(tmp_path):
+    straight = fit("simvae", _views(), epochs=3, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "a", **FAST)
+    fit("simvae", _views(), epochs=1, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST)
+    assert load_checkpoint(tmp_path / "b" / "last.pt")["epoch"] == 1
+    resumed = fit("simvae", _views(), epochs=3, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST)
+    sa, sb = straight.model.state_dict(), resumed.model.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa), "resumed training must equal uninterrupted training"
+    assert len(resumed.history["loss"]) == 3
+    assert resumed.history["loss"] == straight.history["loss"]
+
+
+def test_resume_with_a_different_configuration_is_refused(tmp_path):
+    fit("simvae", _views(), epochs=1, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    with pytest.raises(ValueError, match="cannot resume.*latent_dim: saved 2 vs now 3"):
+        fit("simvae", _views(), epochs=2, latent_dim=3, seed=1, checkpoint_dir=tmp_path, **FAST)
+    fresh = fit(
+        "simvae", _views(), epochs=1, latent_dim=3, seed=1, checkpoint_dir=tmp_path, resume=False, **FAST
+    )
+    assert fresh.config.latent_dim == 3
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
+    (tmp_path / "last.pt").write_bytes(b"definitely not a checkpoint")
+    with pytest.raises(ValueError, match="is corrupt.*delete it"):
+        fit("vae", _views(), epochs=1, latent_dim=2, checkpoint_dir=tmp_path, **FAST)
+    torch.save({"something": 1}, tmp_path / "last.pt")
+    with pytest.raises(ValueError, match="not a simvae_core checkpoint"):
+        load_checkpoint(tmp_path / "last.pt")
+
+
+def test_image_dataset_uses_augmentations_and_cr_vae_gets_the_original_view():
+    trained = fit("cr_vae", _image_dataset(), epochs=1, latent_dim=4, seed=0, arch="mlp", **FAST)
+    assert trained.config.augment == "authors_fashion" and trained.config.likelihood == "bernoulli"
+    assert trained.encode(_image_dataset().test.x[:7]).shape == (7, 4)
+
+
+def test_reference_objective_and_authors_preset_pass_through():
+    trained = fit(
+        "simvae", _views(), epochs=1, latent_dim=2, seed=0, reference=True, preset="authors", progress=False
+    )
+    assert trained.config.lr == 8e-5 and trained.config.eps == 1e-4 and trained.config.batch_size == 64
+    assert trained.config.loss_options["reference"] is True
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(method="simcrl"), ValueError, "unknown method 'simcrl'.*available:"),
+        (dict(sigma=0.1), ValueError, r"unknown option 'sigma'.*did you mean 'sigma2'"),
+        (dict(n_views=1, data=_views(j=1)), ValueError, "needs n_views >= 2.*use 'vae'"),
+        (dict(epochs=0), ValueError, "epochs must be a positive int"),
+        (dict(lr=-1.0), ValueError, "lr must be a positive finite number"),
+        (dict(data=torch.full((8, 2, 3), float("nan"))), ValueError, "NaN or inf"),
+        (dict(data=torch.zeros(8, 3)), ValueError, r"view groups \(N, J, \*x_shape\)"),
+        (dict(data=[1, 2, 3]), TypeError, "data must be a dataset name"),
+        (dict(preset="fast"), ValueError, "preset must be 'authors'"),
+    ],
+)
+def test_bad_input_is_rejected_clearly(kwargs, error, match):
+    args = dict(method="simvae", data=_views(), epochs=1, latent_dim=2, **FAST)
+    args.update(kwargs)
+    method, data = args.pop("method"), args.pop("data")
+    with pytest.raises(error, match=match):
+        fit(method, data, **args)
+
+
+def test_flat_prior_model_refuses_to_sample():
+    trained = fit("simvae", _views(), epochs=1, latent_dim=2, prior="flat", **FAST)
+    with pytest.raises(ValueError, match="flat.*cannot be sampled"):
+        trained.sample(3)
+
+
+def test_registry_accepts_new_methods():
+    train.get_method("vae")  # populates the VAE family
+    assert {"simvae", "vae", "beta_vae", "cr_vae"} <= set(train.METHODS)
+    vae = train.METHODS["vae"]
+    train.register_method(train.Method("vae_copy", vae.loss, description="test"))
+    try:
+        trained = fit("vae_copy", _views(), epochs=1, latent_dim=2, **FAST)
+        assert trained.config.method == "vae_copy"
+    finally:
+        train.METHODS.pop("vae_copy")
+
+
+def test_cli_train_then_evaluate_writes_metrics_with_provenance(tmp_path, capsys):
+    from simvae_core.__main__ import main
+
+    out = tmp_path / "run"
+    argv = [
+        "train",
+        "--method",
+        "simvae",
+        "--data",
+        "digits",
+        "--epochs",
+        "1",
+        "--latent-dim",
+        "4",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--set",
+        "max_train=256",
+        "--set",
+        "batch_size=32",
+    ]
+    assert main(argv) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["method"] == "simvae" and metrics["config"]["max_train"] == 256
+    assert metrics["code_version"] and "torch" in metrics["packages"] and metrics["seed"] == 0
+    assert (out / "last.pt").exists()
+    assert main(["evaluate", "--checkpoint", str(out / "last.pt"), "--probes", "linear", "knn"]) == 0
+    evaluation = json.loads((out / "eval.json").read_text())
+    assert "content/linear" in evaluation["results"]
+    assert all("protocol" in r for r in evaluation["results"].values())
+    assert main(["train", "--method", "nope", "--data", "digits", "--out", str(out)]) == 2
+    assert "unknown method" in capsys.readouterr().err
