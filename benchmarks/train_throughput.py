@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 import torch
-from simvae_core.augment import Augmenter, get_augment_config
 
 from simvae_core import repro
+from simvae_core.augment import Augmenter, get_augment_config
 from simvae_core.nets import build_decoder, build_encoder, mlp_flops_per_view
 from simvae_core.train import fit
 

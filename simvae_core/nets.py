@@ -320,6 +320,25 @@ def vector_mlp_decoder(
 
 
 # ---------------------------------------------------------------------------------------------------------
+# linear (the linear-Gaussian VAE of Lucas et al. 2019: its optimum is probabilistic PCA)
+
+
+def linear_encoder(x_shape: Sequence[int] | int, out_dim: int) -> Encoder:
+    """One affine map ``x -> (mu, logvar)`` on the flattened input: the encoder of a linear VAE."""
+    x_shape = _as_shape(x_shape)
+    out_dim = check_positive_int(out_dim, "out_dim")
+    return Encoder(nn.Sequential(nn.Flatten(), nn.Linear(_numel(x_shape), out_dim)), x_shape, out_dim)
+
+
+def linear_decoder(latent_dim: int, x_shape: Sequence[int] | int) -> Decoder:
+    """One affine map ``z -> x`` (Gaussian mean), reshaped to ``x_shape``."""
+    x_shape = _as_shape(x_shape)
+    latent_dim = check_positive_int(latent_dim, "latent_dim")
+    net = nn.Sequential(nn.Linear(latent_dim, _numel(x_shape)), nn.Unflatten(1, x_shape))
+    return Decoder(net, latent_dim, x_shape)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # registry
 
 
@@ -338,6 +357,9 @@ ARCHITECTURES: dict[str, Architecture] = {
         resnet_encoder, resnet_decoder, "the authors' half-width 3-stage ResNet-18 for (C, 32|64, 32|64)"
     ),
     "vector_mlp": Architecture(vector_mlp_encoder, vector_mlp_decoder, "MLP for vectors (D,)"),
+    "linear": Architecture(
+        linear_encoder, linear_decoder, "affine encoder and decoder (linear VAE, any shape)"
+    ),
 }
 
 

@@ -213,3 +213,16 @@ def test_clear_errors():
     dec = build_decoder(4, (1, 28, 28))
     with pytest.raises(ValueError, match="expects latents of shape \\(N, 4\\)"):
         dec(torch.rand(2, 5))
+
+
+def test_linear_architecture_is_affine():
+    from simvae_core.nets import build_decoder, build_encoder
+
+    enc, dec = build_encoder((20,), 12, arch="linear"), build_decoder(6, (20,), arch="linear")
+    x, z = torch.randn(5, 20), torch.randn(5, 6)
+    assert enc(x).shape == (5, 12) and dec(z).shape == (5, 20)
+    # affine: f(a + b) - f(0) = (f(a) - f(0)) + (f(b) - f(0))
+    zero = torch.zeros(1, 20)
+    assert torch.allclose(
+        enc(x[:1] + x[1:2]) - enc(zero), enc(x[:1]) - enc(zero) + enc(x[1:2]) - enc(zero), atol=1e-5
+    )

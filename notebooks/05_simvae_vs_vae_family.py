@@ -1,0 +1,478 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (simvae)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · SimVAE against the VAE family (claim C6, generative half)
+#
+# **Claim C6.** Fitting the SSL model generatively — maximising ELBO$_\text{SSL}$, in which the J views of an
+# image share a content latent — beats other VAE-family methods on *content* (class) prediction, and,
+# unlike discriminative SSL, keeps *style*.
+#
+# **Protocol.** Fashion-MNIST (all 70 000 images: 54 000 train / 6 000 validation / 10 000 test; the
+# training set used per profile is printed below). Four methods, **the same networks** (the authors' MLP,
+# 784-2000-500-500-2·10 and mirrored decoder, d = 10), **the same budget** (epochs, batch of 64 images × 2
+# augmented views, Adam), **the same augmentations** (the authors' random resized crop and vertical
+# flip), several seeds:
+#
+# - **SimVAE**: ELBO$_\text{SSL}$ with $p(y) = \mathcal N(0, I)$ and $\sigma^2 = 0.15$ (the authors' value);
+# - **VAE**: every view an independent datum, prior $\mathcal N(0, I)$;
+# - **β-VAE**: the same with β = 4 (Higgins et al. 2017);
+# - **CR-VAE**: ELBO of $x$ and of an augmentation $t(x)$, plus a consistency KL (Sinha & Dieng 2021).
+#
+# Representations are the posterior means $\mu(x)$ of clean images. Content: linear and one-hidden-layer
+# MLP probes (settings chosen on the validation split, the test split used once), weighted kNN (cosine,
+# k = 20, T = 0.07), GMM clustering. Style: the augmentation parameters of held-out augmented views
+# (crop scale, crop position, flip) predicted from their representation. Then sweeps of the decoder variance
+# $\sigma_x^2$ and of $\sigma^2$ (VERIFICATION.md E4, E14) show what each keeps.
+
+# %% tags=["parameters"]
+profile = "default"  # smoke | default | full
+seed = 0
+dataset = "fashion_mnist"  # mnist, cifar10 or celeba for full runs on a GPU
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+import simvae_core as sc
+from simvae_core import evaluate
+from simvae_core.augment import Augmenter
+from simvae_core.data import load_dataset
+from simvae_core.train import fit
+
+# Notebook-specific sizes (recorded with every figure): images used for training, epochs, seeds, and the
+# size of the hyper-parameter sweeps. The full profile is the authors' 400 epochs on all images.
+SIZES = {
+    "smoke": dict(dataset_fraction=0.03, epochs=2, n_seeds=1),
+    "default": dict(dataset_fraction=0.15, epochs=8, n_seeds=3),
+    "full": dict(dataset_fraction=1.0, epochs=400, n_seeds=3),
+}
+# Probe sizes: content probes train on the first `max_train` images of the fixed train split (validation
+# and test stay whole); style probes use `max_style` held-out views per split.
+EVAL = {
+    "smoke": dict(max_train=2_000, max_style=1_000, probes=("linear", "knn"), style_probes=("linear",)),
+    "default": dict(max_train=20_000, max_style=5_000),
+    "full": dict(max_train=None, max_style=10_000),
+}[profile]
+# A smoke run only checks that everything executes: two epochs on 1 620 images cannot test a claim about
+# trained models, so its claim assertions are reported, not enforced. Every other profile enforces them.
+VERIFY = profile != "smoke"
+
+
+def check(condition, message):
+    """Assert a claim (default/full profiles); in the smoke profile only report it."""
+    if VERIFY:
+        assert condition, message
+    print(("PASS  " if condition else "NOT MET (smoke run, not enforced)  ") + message)
+
+
+PROBES = EVAL.get("probes", ("linear", "mlp", "knn"))
+CP = "mlp" if "mlp" in PROBES else "linear"  # the content probe shown in figures
+SP = EVAL.get("style_probes", ("linear", "mlp"))[-1]  # the style probe shown in tables and figures
+STYLE_NAMES = ("crop_scale", "crop_cx", "crop_cy", "vflip")
+run = sc.start_run("05_simvae_vs_vae_family", profile=profile, seed=seed, **SIZES[profile])
+P = run.profile
+data = load_dataset(dataset)
+n_train = max(256, int(P.dataset_fraction * len(data.train)))
+print(
+    f"{dataset}: train {len(data.train)} (using {n_train}), val {len(data.val)}, test {len(data.test)}; "
+    f"x_shape {data.x_shape}; {data.n_classes} classes"
+)
+t_start = time.perf_counter()
+
+# %% [markdown]
+# ## 1 · Views: what the augmentations change
+#
+# Each training step draws J = 2 views of every image with per-sample random crops and flips. The
+# parameters that produced a view are recorded: they are the *style* labels we probe for later.
+
+# %%
+augmenter = Augmenter("authors_fashion")
+shown = augmenter(data.test.x[:5], 8, run.generator(1))  # views (5, 8, 1, 28, 28)
+fig, axes = plt.subplots(5, 9, figsize=(8, 4.8))
+for i in range(5):
+    axes[i, 0].imshow(data.test.x[i, 0], cmap="gray")
+    for j in range(8):
+        axes[i, j + 1].imshow(shown.views[i, j, 0], cmap="gray", vmin=0, vmax=1)
+        axes[i, j + 1].set_title(
+            f"s={shown.params['crop_scale'][i, j]:.2f}" + (" ↕" if shown.params["vflip"][i, j] else ""),
+            fontsize=7,
+        )
+for ax in axes.flat:
+    ax.set_xticks([])
+    ax.set_yticks([])
+axes[0, 0].set_title("image", fontsize=8)
+fig.suptitle(
+    "views of five test images: crop scale s and vertical flip ↕ are recorded as style labels", fontsize=10
+)
+run.savefig(fig, "augmented_views")
+
+# %% [markdown]
+# ## 2 · Train the four methods (same networks, budget, augmentations; several seeds)
+#
+# `fit` trains every method through one loop: images stay on the device as uint8, each step draws the
+# views of 64 images with per-sample random crops and flips, and the loss of the method is applied to the
+# groups. The representation is the posterior mean μ(x) of clean images.
+
+# %%
+METHODS = {
+    "SimVAE": ("simvae", dict(sigma2=0.15)),
+    "VAE": ("vae", {}),
+    "β-VAE": ("beta_vae", dict(beta=4.0)),
+    "CR-VAE": ("cr_vae", dict(gamma=1.0)),
+}
+COMMON = dict(
+    latent_dim=10,
+    epochs=P.epochs,
+    batch_size=64,
+    n_views=2,
+    lr=1e-3,
+    arch="mlp",
+    augment="authors_fashion",
+    max_train=n_train,
+    progress=False,
+)
+print("budget per method and seed:", {k: v for k, v in COMMON.items() if k != "progress"})
+
+models, histories, results = {}, {}, []
+for label, (method, options) in METHODS.items():
+    for s in range(P.n_seeds):
+        t0 = time.perf_counter()
+        trained = fit(method, data, seed=seed + s, **COMMON, **options)
+        t_fit = time.perf_counter() - t0
+        scores = evaluate.evaluate_trained(trained, data, seed=seed + s, style_names=STYLE_NAMES, **EVAL)
+        results.append(
+            {
+                "method": label,
+                "seed": seed + s,
+                "fit_s": t_fit,
+                "views_per_s": np.median(trained.history["views_per_s"]),
+                **{key: r.test for key, r in scores.items()},
+            }
+        )
+        if s == 0:
+            models[label], histories[label] = trained, trained.history
+            protocols = {key: r.protocol for key, r in scores.items()}
+        print(
+            f"{label:7s} seed {seed + s}: fit {t_fit:5.1f} s, content linear {scores['content/linear'].test:.3f}, "
+            f"{CP} {scores[f'content/{CP}'].test:.3f}, kNN {scores['content/knn'].test:.3f}; "
+            f"style crop-scale R² ({SP}) {scores[f'style/crop_scale/{SP}'].test:.3f}",
+            flush=True,
+        )
+results = pd.DataFrame(results)
+
+# %% [markdown]
+# ### Protocols (as run)
+
+# %%
+for key in [*(f"content/{p}" for p in PROBES), "content/gmm", f"style/crop_scale/{SP}", f"style/vflip/{SP}"]:
+    print(f"- {key}: {protocols[key]}")
+
+# %% [markdown]
+# ## 3 · Results: content and style, mean ± standard deviation over seeds
+
+# %%
+CONTENT = {f"content/{p}": p for p in PROBES} | {"content/gmm": "GMM acc."}
+STYLE = {
+    key: key.split("/")[1] + (" acc." if "flip" in key else " R²")
+    for key in results.columns
+    if key.startswith("style/") and key.endswith(f"/{SP}")
+}
+summary = results.groupby("method", sort=False)[[*CONTENT, *STYLE]].agg(["mean", "std"])
+
+
+def mean_pm_std(frame, columns, names):
+    out = pd.DataFrame(index=frame.index)
+    for key in columns:
+        out[names[key]] = [
+            f"{m:.3f} ± {0 if np.isnan(sd) else sd:.3f}"
+            for m, sd in zip(frame[(key, "mean")], frame[(key, "std")], strict=True)
+        ]
+    return out
+
+
+print(
+    f"content accuracy (class, test split; {P.n_seeds} seed(s), {n_train} training images, {P.epochs} epochs)"
+)
+print(mean_pm_std(summary, CONTENT, CONTENT).to_string())
+print(f"\\nstyle (augmentation parameters of held-out views, {SP} probe; R² or accuracy)")
+print(mean_pm_std(summary, STYLE, STYLE).to_string())
+
+# %% [markdown]
+# ### Verdict on content
+#
+# The claim: SimVAE's content accuracy exceeds each VAE-family baseline's. We test it on the mean over
+# seeds of the two probes that choose their settings on the validation split (linear and MLP).
+
+# %%
+content_means = results.groupby("method", sort=False)[[f"content/{p}" for p in PROBES]].mean()
+gaps = content_means.loc["SimVAE"] - content_means.drop(index="SimVAE")
+print("SimVAE minus each baseline (mean test accuracy over seeds):")
+print(gaps.round(4).to_string())
+for probe in [f"content/{p}" for p in PROBES if p != "knn"]:  # the probes that select on validation
+    worst = gaps[probe].min()
+    print(f"{probe}: SimVAE ahead of every baseline by at least {worst:+.4f}")
+    check(worst > 0, f"{probe}: SimVAE beats every VAE-family baseline (smallest gap {worst:+.4f})")
+
+# %% [markdown]
+# ## 4 · What the models learned: reconstructions, samples, latents, training curves
+
+# %%
+test_x = data.test.x[:10]
+fig, axes = plt.subplots(len(models) + 1, 10, figsize=(8, 0.85 * (len(models) + 1) + 0.3))
+rows = {"data": test_x.float() / 255} | {label: m.reconstruct(test_x).cpu() for label, m in models.items()}
+for r, (label, images) in enumerate(rows.items()):
+    for c in range(10):
+        axes[r, c].imshow(images[c, 0], cmap="gray", vmin=0, vmax=1)
+        axes[r, c].set_xticks([])
+        axes[r, c].set_yticks([])
+    axes[r, 0].set_ylabel(label, fontsize=8, rotation=0, ha="right", va="center")
+fig.suptitle("reconstructions E[x | z = μ(x)] of test images (seed 0)", fontsize=10)
+run.savefig(fig, "reconstructions")
+
+fig, axes = plt.subplots(len(models), 10, figsize=(8, 0.85 * len(models) + 0.3))
+for r, (label, m) in enumerate(models.items()):
+    samples = m.sample(10, run.generator(20 + r)).cpu()
+    for c in range(10):
+        axes[r, c].imshow(samples[c, 0], cmap="gray", vmin=0, vmax=1)
+        axes[r, c].set_xticks([])
+        axes[r, c].set_yticks([])
+    axes[r, 0].set_ylabel(label, fontsize=8, rotation=0, ha="right", va="center")
+fig.suptitle("samples: decoder means at z ~ p(z) (SimVAE: z = y + ε, variance s² + σ²)", fontsize=10)
+run.savefig(fig, "samples")
+
+# %%
+fig, axes = plt.subplots(1, len(models), figsize=(3.2 * len(models), 3.2))
+labels_test = data.test.labels[:3000]
+for ax, (label, m) in zip(axes, models.items(), strict=True):
+    mu = m.encode(data.test.x[:3000]).cpu()
+    centred = mu - mu.mean(0)
+    _, _, v = torch.pca_lowrank(centred, q=2, center=False)
+    xy = centred @ v[:, :2]
+    ax.scatter(xy[:, 0], xy[:, 1], c=labels_test, cmap="tab10", s=2, alpha=0.6)
+    ax.set_title(f"{label}: μ(x), first 2 PCs", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+fig.suptitle("test-set posterior means coloured by class", fontsize=10)
+run.savefig(fig, "latents_2d")
+
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+for label, h in histories.items():
+    epochs_axis = np.arange(1, len(h["loss"]) + 1)
+    axes[0].plot(epochs_axis, h["recon"], label=label)
+    axes[1].plot(epochs_axis, h["kl"], label=label)
+    axes[2].plot(epochs_axis, h["elbo"], label=label)
+for ax, title in zip(
+    axes,
+    ["reconstruction E log p(x|z) per group", "KL / rate per group", "ELBO (β = 1 bound) per group"],
+    strict=True,
+):
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("epoch")
+axes[0].legend(fontsize=8)
+run.savefig(fig, "training_curves")
+
+# %%
+fig, ax = plt.subplots(figsize=(5.5, 4))
+style_key = f"style/crop_scale/{SP}"
+for label in METHODS:
+    rows_m = results[results.method == label]
+    ax.errorbar(
+        rows_m[f"content/{CP}"].mean(),
+        rows_m[style_key].mean(),
+        xerr=rows_m[f"content/{CP}"].std() if len(rows_m) > 1 else None,
+        yerr=rows_m[style_key].std() if len(rows_m) > 1 else None,
+        fmt="o",
+        capsize=3,
+        label=label,
+    )
+ax.set_xlabel(f"content: class accuracy ({CP} probe)")
+ax.set_ylabel(f"style: crop-scale R² ({SP} probe)")
+ax.set_title("content vs style kept by each method (mean ± sd over seeds)", fontsize=9)
+ax.legend(fontsize=8)
+run.savefig(fig, "content_vs_style")
+
+# %% [markdown]
+# ## 5 · What the decoder variance and σ² decide (E4, E14)
+#
+# A Gaussian decoder with variance $\sigma_x^2$ weighs reconstruction by $1/2\sigma_x^2$ against the KL /
+# prior terms. Linear theory (E14, below) says a latent direction survives only if the data variance along
+# it exceeds $\sigma_x^2$; the SimVAE prior additionally pulls the views of one image together with
+# strength $1/\sigma^2$. So style — what differs between the views of an image — should be kept for
+# small $\sigma_x^2$ and lost as $\sigma_x^2/\sigma^2$ grows. We sweep both for SimVAE (one seed, Gaussian
+# likelihood, same network and budget), add σ-VAE (σ_x² learned) and the authors' objective (their
+# fixed σ_x² = e^{-4.6} ≈ 0.01 dividing the Bernoulli likelihood, π entropy weight, plug-in prior).
+
+# %%
+SWEEP_SX2 = [0.01, 0.1, 1.0] if profile != "smoke" else [0.01, 1.0]
+SWEEP_S2 = [0.01, 0.15, 1.0] if profile != "smoke" else [0.15]
+sweep_common = {**COMMON, "epochs": max(1, P.epochs // 2)}
+sweep = []
+
+
+def sweep_point(label, **options):
+    trained = fit("simvae", data, seed=seed, **{**sweep_common, **options})
+    scores = evaluate.evaluate_trained(
+        trained,
+        data,
+        clustering=False,
+        seed=seed,
+        style_names=STYLE_NAMES,
+        **{**EVAL, "probes": ("linear",), "style_probes": ("linear",)},
+    )
+    mu = trained.encode(data.val.x).cpu()
+    return {
+        "setting": label,
+        **options,
+        "active_units": evaluate.active_units(mu),
+        **{key: r.test for key, r in scores.items()},
+    }
+
+
+for s2 in SWEEP_S2:
+    for sx2 in SWEEP_SX2:
+        sweep.append(sweep_point(f"σ²={s2}, σ_x²={sx2}", sigma2=s2, likelihood="gaussian", decoder_var=sx2))
+sweep.append(
+    sweep_point("σ-VAE (σ_x² learned), σ²=0.15", sigma2=0.15, likelihood="gaussian", decoder_var="learned")
+)
+sweep.append(sweep_point("authors' objective (reference), σ²=0.15", sigma2=0.15, reference=True))
+sweep = pd.DataFrame(sweep)
+show = [
+    "setting",
+    "active_units",
+    "content/linear",
+    "style/crop_scale/linear",
+    "style/crop_cx/linear",
+    "style/vflip/linear",
+]
+print(f"sweep: one seed, {sweep_common['epochs']} epochs, linear probes")
+print(sweep[show].round(3).to_string(index=False))
+
+# %%
+grid = sweep.dropna(subset=["decoder_var"]).query("decoder_var != 'learned'").copy()
+grid["decoder_var"] = grid["decoder_var"].astype(float)
+for s2, rows_s in grid.groupby("sigma2"):
+    au = rows_s.sort_values("decoder_var")["active_units"].to_numpy()
+    print(f"σ² = {s2}: active units over σ_x² = {sorted(rows_s.decoder_var)}: {au.tolist()}")
+    check(bool(np.all(np.diff(au) <= 0)), f"σ² = {s2}: active units do not grow with the decoder variance")
+
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+for ax, (key, title) in zip(
+    axes,
+    [
+        ("active_units", "active units (of 10)"),
+        ("content/linear", "content: class accuracy (linear)"),
+        ("style/crop_scale/linear", "style: crop-scale R² (linear)"),
+    ],
+    strict=True,
+):
+    for s2, rows_s in grid.groupby("sigma2"):
+        rows_s = rows_s.sort_values("decoder_var")
+        ax.plot(rows_s.decoder_var, rows_s[key], "o-", label=f"σ² = {s2}")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"decoder variance $\sigma_x^2$")
+    ax.set_title(title, fontsize=9)
+axes[0].legend(fontsize=8)
+run.savefig(fig, "decoder_variance_sweep")
+
+# %% [markdown]
+# ### E14: the linear-Gaussian case, where the answer is known in closed form
+#
+# Data $x = A\,\mathrm{diag}(\sqrt{\ell})\,u + n$ in $D = 20$ dimensions with 6 signal directions of variance
+# $\ell = (4, 2, 1, 0.5, 0.25, 0.1)$ and noise $\sigma_n^2 = 0.05$, so the covariance eigenvalues are
+# $\lambda = \ell + \sigma_n^2$. A linear VAE with fixed $\sigma_x^2$ recovers probabilistic PCA (Lucas et al.
+# 2019): direction i is active iff $\lambda_i > \sigma_x^2$, with KL $\tfrac12\log(\lambda_i/\sigma_x^2)$;
+# σ-VAE learns $\sigma_x^2 \to \sigma_n^2$. The same `fit` trains it (method "vae", arch "linear").
+
+# %%
+ell = torch.tensor([4.0, 2.0, 1.0, 0.5, 0.25, 0.1])
+noise_var, D = 0.05, 20
+lam = ell + noise_var
+g = run.generator(30)
+A, _ = torch.linalg.qr(torch.randn(D, 6, generator=g))
+n_lin = 10_000  # cheap (≈ 2 s per fit), so every profile runs it to convergence
+
+
+def linear_data(n, generator):
+    u = torch.randn(n, 6, generator=generator)
+    return u * ell.sqrt() @ A.T + noise_var**0.5 * torch.randn(n, D, generator=generator)
+
+
+x_lin, x_lin_val = linear_data(n_lin, g), linear_data(5_000, g)
+lin_rows = []
+lin_epochs = 60
+for sx2 in [0.01, 0.2, 0.6, 1.5, "learned"]:
+    trained = fit(
+        "vae",
+        x_lin[:, None],
+        epochs=lin_epochs,
+        latent_dim=6,
+        seed=seed,
+        arch="linear",
+        likelihood="gaussian",
+        decoder_var=sx2,
+        batch_size=500,
+        lr=2e-2,
+        progress=False,
+    )
+    with torch.no_grad():
+        mu, logvar = trained.model.posterior(x_lin_val)
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean().item()
+        learned = trained.model.decoder_logvar.exp().item()
+    variance = sx2 if sx2 != "learned" else learned
+    predicted_au = int((lam > variance).sum())
+    predicted_kl = 0.5 * torch.log(lam / variance).clamp_min(0).sum().item()
+    lin_rows.append(
+        {
+            "σ_x²": sx2,
+            "σ_x² used": round(variance, 4),
+            "active units": evaluate.active_units(mu),
+            "predicted": predicted_au,
+            "KL": kl,
+            "predicted KL": predicted_kl,
+        }
+    )
+lin_table = pd.DataFrame(lin_rows)
+print(lin_table.round(3).to_string(index=False))
+fixed = lin_table[lin_table["σ_x²"] != "learned"]
+assert (fixed["active units"] == fixed["predicted"]).all(), "active units differ from #{λ_i > σ_x²}"
+kl_error = ((fixed["KL"] - fixed["predicted KL"]).abs() / fixed["predicted KL"]).max()
+learned_var = lin_table.loc[lin_table["σ_x²"] == "learned", "σ_x² used"].item()
+print(
+    f"largest relative KL error {kl_error:.3f}; σ-VAE learned σ_x² = {learned_var:.4f} (σ_n² = {noise_var})"
+)
+assert kl_error < 0.05, "the rate should be Σ_active ½ log(λ_i/σ_x²) (within 5%, E14)"
+assert abs(learned_var - noise_var) / noise_var < 0.2, "σ-VAE should learn σ_x² ≈ σ_n²"
+
+# %% [markdown]
+# ## Verdict
+#
+# The tables above are the measured answer to claim C6's generative half at this profile's budget. The
+# assertions that ran: SimVAE's mean content accuracy (linear and MLP probes, chosen on validation, tested
+# once) exceeds VAE's, β-VAE's and CR-VAE's; the number of active latent dimensions never grows with the
+# decoder variance; and in the linear-Gaussian case the active dimensions, their KL and σ-VAE's learned
+# variance match the closed form. Run with `profile="full"` on a GPU for the authors' 400 epochs.
+
+# %%
+print(run.describe())
+print(
+    f"dataset {dataset}: {n_train} training images, {P.epochs} epochs, {P.n_seeds} seed(s); "
+    f"notebook wall time {time.perf_counter() - t_start:.0f} s"
+)
+print(mean_pm_std(summary, CONTENT, CONTENT).to_string())
