@@ -2,6 +2,7 @@
 #   make figures   regenerate every figure (default profile) into figures/
 #   make test      lint + unit tests + every notebook in the smoke profile under nbval
 #   make lab       open JupyterLab on the notebooks
+#   make bench     training and augmentation throughput (JSON in build/bench/)
 # Variables: PROFILE (smoke|default|full), SEED, VENV (an existing env to use, e.g. VENV=$$CONDA_PREFIX),
 # TORCH_SPEC / TORCH_INDEX (which torch build to install; see README).
 
@@ -17,10 +18,10 @@ TORCH_INDEX ?=
 STAMP       := $(VENV)/.simvae-installed
 NBVAL_DIR   := build/nbval/smoke
 
-.PHONY: data setup figures test lint format unit notebooks-test lab sync clean help
+.PHONY: data setup figures test bench lint format unit notebooks-test lab sync clean help
 
 help:
-	@sed -n '1,9p' Makefile
+	@sed -n '1,10p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory data
@@ -62,6 +63,11 @@ format: setup
 
 unit: setup
 	$(PY) -m pytest tests
+
+# Throughput benchmarks (report numbers, never pass/fail): JSON under build/bench/. Run on a quiet machine.
+bench: setup
+	$(PY) benchmarks/augment_vs_kornia.py
+	$(PY) benchmarks/train_throughput.py
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks

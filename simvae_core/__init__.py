@@ -9,6 +9,12 @@ Submodules are imported lazily, so ``import simvae_core`` is cheap (no torch unt
 - ``figures``     the plotting style and the one ``savefig`` every notebook calls, plus its manifest
 - ``repro``       seeding, code and package versions, device choice
 - ``pipeline``    executes notebooks with papermill (``python -m simvae_core.pipeline``)
+- ``data``        datasets with fixed splits (synthetic, digits, mnist5k, fashion_mnist, mnist, ...)
+- ``augment``     batched per-sample augmentations returning their parameters (style labels)
+- ``nets``        encoders and decoders (the authors' MLP and ResNet-like nets, conv, vector, linear)
+- ``losses``      ELBO_SSL (SimVAE), VAE, β-VAE, CR-VAE
+- ``train``       ``fit(method, data, ...)``: one loop for every method, checkpoints, exact resume
+- ``evaluate``    probes (linear, MLP, kNN), clustering, R², active units
 """
 
 from __future__ import annotations
@@ -42,10 +48,19 @@ _EXPORTS: dict[str, str] = {
     "set_style": "figures",
     "seed_everything": "repro",
     "default_device": "repro",
+    # data / training
+    "load_dataset": "data",
+    "fit": "train",
 }
 _SUBMODULES = (
     "ssl_model",
     "decoders",
+    "data",
+    "augment",
+    "nets",
+    "losses",
+    "train",
+    "evaluate",
     "config",
     "experiment",
     "figures",
@@ -56,8 +71,23 @@ _SUBMODULES = (
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import config, decoders, experiment, figures, pipeline, repro, ssl_model  # noqa: F401
+    from . import (  # noqa: F401
+        augment,
+        config,
+        data,
+        decoders,
+        evaluate,
+        experiment,
+        figures,
+        losses,
+        nets,
+        pipeline,
+        repro,
+        ssl_model,
+        train,
+    )
     from .config import PROFILE_NAMES, Profile, resolve_profile  # noqa: F401
+    from .data import load_dataset  # noqa: F401
     from .experiment import ExperimentRun, start_run  # noqa: F401
     from .figures import savefig, set_style  # noqa: F401
     from .repro import default_device, seed_everything  # noqa: F401
@@ -74,6 +104,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         posterior_y,
         view_mutual_information,
     )
+    from .train import fit  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

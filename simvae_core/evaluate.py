@@ -1029,6 +1029,30 @@ def augmented_style_data(
     return views, targets
 
 
+def _attribute_splits(
+    dataset: object, names: Sequence[str] | None, max_train: int | None
+) -> dict[str, dict[str, tuple[torch.Tensor, torch.Tensor]]]:
+    """Per attribute name: {split: (x, labels)} restricted to labelled (>= 0) entries."""
+    first = getattr(dataset, "train", None)
+    available = getattr(first, "attributes", None) or {}
+    if names is None:
+        names = [n for n in ("hair_colour",) if n in available]
+    out = {}
+    for name in names:
+        if name not in available:
+            raise ValueError(f"dataset has no attribute {name!r}; available: {sorted(available)}")
+        splits = {}
+        for split in SPLITS:
+            part = getattr(dataset, split)
+            labels = part.attributes[name]
+            keep = torch.nonzero(labels >= 0).squeeze(1)
+            if split == "train" and max_train is not None:
+                keep = keep[:max_train]
+            splits[split] = (part.x[keep], labels[keep].long())
+        out[name] = splits
+    return out
+
+
 def evaluate_trained(
     trained: object,
     dataset: object,
@@ -1042,6 +1066,7 @@ def evaluate_trained(
     max_train: int | None = None,
     max_style: int | None = 10_000,
     style_names: Sequence[str] | None = None,
+    attributes: Sequence[str] | None = None,
 ) -> dict[str, ProbeResult]:
     """Content probes on clean images, GMM clustering, and style probes on held-out augmented views.
 
@@ -1050,7 +1075,9 @@ def evaluate_trained(
     Keys: ``content/<probe>``, ``content/gmm`` (accuracy; NMI and ARI in params), ``style/<param>/<probe>``.
     ``max_train`` caps the training images of the content probes (the first ones of the fixed train split;
     validation and test stay whole); ``max_style`` caps every split of the style views; ``style_names``
-    keeps only those augmentation parameters.
+    keeps only those augmentation parameters. ``attributes`` names per-image attributes of the dataset
+    (e.g. CelebA's ``hair_colour``, a style attribute) probed on clean images like the class, skipping
+    entries marked -1; by default ``hair_colour`` when the dataset has it. Keys ``attribute/<name>/<probe>``.
     """
     splits = {name: _get_split(dataset, name) for name in SPLITS}
     if max_train is not None:
@@ -1069,6 +1096,14 @@ def evaluate_trained(
             params={"nmi": float(gmm["nmi"]), "ari": float(gmm["ari"]), "n_clusters": n_clusters},
             protocol="content (class labels): " + gmm["protocol"],
         )
+    for name, triple in _attribute_splits(dataset, attributes, max_train).items():
+        for key, result in evaluate_representation(
+            trained.encode, triple, probes=style_probes, seed=seed
+        ).items():
+            probe = key.split("/", 1)[1]
+            results[f"attribute/{name}/{probe}"] = dataclasses.replace(
+                result, protocol=f"attribute {name!r}: " + result.protocol.split(": ", 1)[-1]
+            )
     augment = augment if augment is not None else getattr(getattr(trained, "config", None), "augment", "none")
     if style and augment not in (None, "none"):
         style_data, targets = augmented_style_data(dataset, augment, seed=seed, max_per_split=max_style)

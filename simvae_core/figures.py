@@ -51,6 +51,24 @@ def set_style() -> None:
     )
 
 
+def show_image(ax: Any, image: Any) -> None:
+    """Draw one image ``(C, H, W)`` (uint8, or floats in [0, 1]) on ``ax``: grey for C = 1, RGB for C = 3."""
+    import torch
+
+    image = torch.as_tensor(image).detach().cpu()
+    if image.ndim != 3 or image.shape[0] not in (1, 3):
+        raise ValueError(
+            f"show_image expects one image of shape (C, H, W) with C in (1, 3), got {tuple(image.shape)}"
+        )
+    image = image.float() / 255 if image.dtype == torch.uint8 else image.float()
+    if image.shape[0] == 1:
+        ax.imshow(image[0], cmap="gray", vmin=0, vmax=1)
+    else:
+        ax.imshow(image.permute(1, 2, 0).clamp(0, 1))
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
 def figures_root(figures_dir: str | os.PathLike | None = None) -> Path:
     """Where figures go (see the module docstring for the order of precedence)."""
     if figures_dir is not None:

@@ -370,3 +370,39 @@ def test_active_units_counts_dimensions_whose_mean_varies():
     assert active_units(means, threshold=0.001) == 3
     with pytest.raises(ValueError, match="NaN|finite"):
         active_units(torch.full((3, 2), float("nan")))
+
+
+def test_evaluate_trained_probes_attributes_and_skips_unlabelled_entries():
+    from types import SimpleNamespace
+
+    from simvae_core.data import Dataset, Split
+    from simvae_core.evaluate import evaluate_trained
+
+    g = torch.Generator().manual_seed(0)
+
+    def split(n):
+        hair = torch.randint(0, 3, (n,), generator=g)
+        x = (hair[:, None, None, None].float() * 60 + 20 * torch.rand(n, 1, 2, 2, generator=g)).to(
+            torch.uint8
+        )
+        hair[::5] = -1  # unlabelled entries must be skipped, not treated as a class
+        labels = torch.randint(0, 2, (n,), generator=g)
+        return Split(x=x, labels=labels, attributes={"hair_colour": hair})
+
+    data = Dataset(
+        name="toy",
+        train=split(300),
+        val=split(100),
+        test=split(100),
+        x_shape=(1, 2, 2),
+        n_classes=2,
+        class_names=None,
+        source="test",
+    )
+    model = SimpleNamespace(encode=lambda x: x.float().flatten(1), config=SimpleNamespace(augment="none"))
+    results = evaluate_trained(model, data, probes=("linear",), style_probes=("linear",), clustering=False)
+    hair = results["attribute/hair_colour/linear"]
+    assert hair.test > 0.95 and "attribute 'hair_colour'" in hair.protocol
+    assert "80 test samples" in hair.protocol or hair.params.get("n_test", 80) == 80
+    with pytest.raises(ValueError, match="no attribute 'eyes'"):
+        evaluate_trained(model, data, probes=("linear",), attributes=("eyes",), clustering=False)

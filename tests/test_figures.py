@@ -93,3 +93,15 @@ def test_start_run_rejects_bad_profile_and_seed():
         start_run("99_test", profile="smoke", n_smaples=3)
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         start_run("99_test", profile="smoke", seed=-1)
+
+
+def test_show_image_draws_grey_and_colour_and_rejects_batches():
+    import torch
+
+    fig, (a, b) = plt.subplots(1, 2)
+    figures.show_image(a, torch.zeros(1, 4, 4, dtype=torch.uint8))
+    figures.show_image(b, torch.rand(3, 4, 4))
+    assert a.images[0].get_array().shape == (4, 4) and b.images[0].get_array().shape == (4, 4, 3)
+    with pytest.raises(ValueError, match=r"one image of shape \(C, H, W\)"):
+        figures.show_image(a, torch.zeros(2, 1, 4, 4))
+    plt.close(fig)
