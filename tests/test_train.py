@@ -175,3 +175,25 @@ def test_cli_train_then_evaluate_writes_metrics_with_provenance(tmp_path, capsys
     assert all("protocol" in r for r in evaluation["results"].values())
     assert main(["train", "--method", "nope", "--data", "digits", "--out", str(out)]) == 2
     assert "unknown method" in capsys.readouterr().err
+
+
+def test_a_run_killed_mid_epoch_resumes_without_losing_completed_epochs(tmp_path, monkeypatch):
+    straight = fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "a", **FAST)
+    steps_per_epoch = 64 // 16
+    calls = {"n": 0}
+    real_step = torch.optim.Adam.step
+
+    def dying_step(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == steps_per_epoch + 2:  # in the middle of the second epoch
+            raise KeyboardInterrupt
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", dying_step)
+    with pytest.raises(KeyboardInterrupt):
+        fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "b", **FAST)
+    monkeypatch.setattr(torch.optim.Adam, "step", real_step)
+    assert load_checkpoint(tmp_path / "b" / "last.pt")["epoch"] == 1
+    resumed = fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "b", **FAST)
+    sa, sb = straight.model.state_dict(), resumed.model.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
