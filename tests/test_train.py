@@ -197,3 +197,12 @@ def test_a_run_killed_mid_epoch_resumes_without_losing_completed_epochs(tmp_path
     resumed = fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "b", **FAST)
     sa, sb = straight.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_registering_a_method_first_does_not_hide_the_vae_family(monkeypatch):
+    monkeypatch.setattr(train, "METHODS", {})
+    monkeypatch.setattr(train, "_vae_family_registered", False)
+    from simvae_core import losses
+
+    train.register_method(train.Method("mine", losses.vae_elbo))
+    assert train.get_method("simvae").name == "simvae" and "mine" in train.METHODS
