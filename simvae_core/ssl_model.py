@@ -33,6 +33,8 @@ from ._validate import (
 from .decoders import DECODER_NAMES, make_decoder
 
 __all__ = [
+    "sample_uniform_sphere",
+    "sample_von_mises_fisher",
     "GroupSample",
     "Posterior",
     "SSLModel",
@@ -231,6 +233,53 @@ def instance_discrimination_softmax(
     _check_points_and_centers(z, centers)
     tau = as_positive_scalar(temperature, "temperature", dtype=z.dtype, device=z.device)
     return torch.softmax(z @ centers.mT / tau, dim=1)
+
+
+def sample_uniform_sphere(
+    n: int, dim: int, generator: torch.Generator | None = None, dtype: torch.dtype | None = None
+) -> torch.Tensor:
+    """``n`` points uniform on the unit sphere ``S^{dim−1}`` (normalised Gaussians): (n, dim)."""
+    n, dim = check_positive_int(n, "n"), check_positive_int(dim, "dim", minimum=2)
+    g = torch.randn(n, dim, generator=generator, dtype=dtype or torch.get_default_dtype())
+    return g / g.norm(dim=1, keepdim=True)
+
+
+def sample_von_mises_fisher(
+    mean: torch.Tensor, kappa: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """One draw per row from vMF(mean_i, κ) on ``S^{m−1}``: the spherical version of ``p(z | y)``.
+
+    ``mean`` (N, m) unit rows. Density ∝ exp(κ μᵀz), so for unit-norm views the InfoNCE softmax at
+    temperature ``τ = 1/κ`` is the exact posterior over candidate groups (Zimmermann et al. 2021). Wood's
+    (1994) rejection sampler for ``w = μᵀz``, then a uniform tangent direction: ``z = w μ + √(1−w²) v``.
+    """
+    check_tensor(mean, "mean", ndim=2)
+    n, m = mean.shape
+    if m < 2:
+        raise ValueError(f"the sphere needs dimension m >= 2, got mean of shape {tuple(mean.shape)}")
+    if not bool(torch.allclose(mean.norm(dim=1), torch.ones((), dtype=mean.dtype), atol=1e-5)):
+        raise ValueError("every row of mean must be unit-norm; divide by mean.norm(dim=1, keepdim=True)")
+    kappa = float(as_positive_scalar(kappa, "kappa", dtype=torch.float64, device=None))
+    import numpy as np
+
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+    rng = np.random.default_rng(seed)
+    b = (m - 1) / (2 * kappa + math.sqrt(4 * kappa**2 + (m - 1) ** 2))  # = Wood's b, stable for large κ
+    x0 = (1 - b) / (1 + b)
+    c = kappa * x0 + (m - 1) * math.log(1 - x0**2)
+    w = np.empty(n)
+    todo = np.arange(n)
+    while todo.size:
+        beta = rng.beta((m - 1) / 2, (m - 1) / 2, size=todo.size)
+        cand = (1 - (1 + b) * beta) / (1 - (1 - b) * beta)
+        accept = kappa * cand + (m - 1) * np.log(1 - x0 * cand) - c >= np.log(rng.uniform(size=todo.size))
+        w[todo[accept]] = cand[accept]
+        todo = todo[~accept]
+    w_t = torch.as_tensor(w, dtype=mean.dtype, device=mean.device)[:, None]  # (N, 1)
+    v = torch.as_tensor(rng.standard_normal((n, m)), dtype=mean.dtype, device=mean.device)
+    v = v - (v * mean).sum(1, keepdim=True) * mean  # tangent at the mean
+    v = v / v.norm(dim=1, keepdim=True)
+    return w_t * mean + torch.sqrt((1 - w_t**2).clamp_min(0)) * v
 
 
 def content_style_variances(

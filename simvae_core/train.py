@@ -3,8 +3,11 @@
     model = fit("simvae", "fashion_mnist", epochs=10, latent_dim=10, seed=0, sigma2=0.15)
     z = model.encode(images)                     # the representation evaluated downstream (posterior mean)
 
-- ``method`` is a name in :data:`METHODS` (``"simvae"``, ``"vae"``, ``"beta_vae"``, ``"cr_vae"``; other
-  families register theirs with :func:`register_method`).
+- ``method`` is a name in :data:`METHODS`: the VAE family (``"simvae"``, ``"vae"``, ``"beta_vae"``,
+  ``"cr_vae"``) and the discriminative family (``"simclr"``, ``"clip"``, ``"moco"``,
+  ``"instance_discrimination"``, ``"vicreg"``, ``"barlow_twins"``, ``"byol"``, ``"simsiam"``, ``"dino"``,
+  ``"swav"``: encoder + projection head, :mod:`simvae_core.models`); others register with
+  :func:`register_method`.
 - ``data`` is a dataset name (see :mod:`simvae_core.data`), a :class:`~simvae_core.data.Dataset`, or a tensor
   of ready-made view groups ``(N, J, *x_shape)`` (synthetic data brings its own views: no augmentation).
 - Images stay on the device as uint8; each step gathers a batch of B images, draws J augmented views per
@@ -32,6 +35,7 @@ from torch import nn
 
 from . import repro
 from ._io import atomic_path
+from .models import VAEModel
 
 __all__ = [
     "METHODS",
@@ -50,9 +54,14 @@ __all__ = [
 # --------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Method:
-    """A trainable method: its loss, how many views per group it needs, and its default options.
+    """A trainable method: its loss, its model, how many views per group it needs, its default options.
 
-    ``loss(x, x_params, mu, logvar, z, **options) -> LossOutput`` on groups ``(B, J, ...)``.
+    VAE family (``model=None``): ``loss(x, x_params, mu, logvar, z, **options) -> LossOutput`` on groups
+    ``(B, J, ...)``, trained by a :class:`~simvae_core.models.VAEModel`; the options are the loss's
+    keyword-only arguments. Other families give ``model``: a class ``model(x_shape, latent_dim, arch,
+    **options)`` with ``training_loss``/``after_step``/``encode`` (see :mod:`simvae_core.models`); the
+    options are its keyword-only arguments (``n_train`` is filled in by ``fit``). ``loss`` is then the pure
+    function the model calls (for reference and documentation).
     ``original_view``: view 0 of each group is the un-augmented image (CR-VAE compares x with t(x)).
     """
 
@@ -63,11 +72,23 @@ class Method:
     original_view: bool = False
     defaults: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    model: Callable[..., nn.Module] | None = None
+    modalities: bool = False  # the views are modalities in a fixed order (CLIP): never drawn from a pool
 
     def loss_options(self) -> list[str]:
-        """Keyword-only options the loss accepts (validated against user options)."""
-        params = inspect.signature(self.loss).parameters.values()
-        return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        """Keyword-only options the method accepts (validated against user options)."""
+        if self.model is None:
+            functions = [self.loss]
+        else:  # the class's own options and those of its bases (e.g. the head's)
+            classes = self.model.__mro__ if isinstance(self.model, type) else (self.model,)
+            functions = [c.__init__ for c in classes if "__init__" in vars(c) and c is not nn.Module]
+            functions = functions or [self.model]
+        names: list[str] = []
+        for fn in functions:
+            for p in inspect.signature(fn).parameters.values():
+                if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in names and p.name != "n_train":
+                    names.append(p.name)
+        return names
 
 
 METHODS: dict[str, Method] = {}
@@ -108,11 +129,44 @@ def _register_vae_family() -> None:
     )
 
 
+_DESCRIPTIONS = {
+    "simclr": "SimCLR: NT-Xent between the views of a batch (Chen et al. 2020)",
+    "clip": "CLIP: symmetric cross-modal InfoNCE, two encoders, learnable temperature (Radford et al. 2021)",
+    "moco": "MoCo v2: momentum key encoder and a FIFO queue of negatives (He et al. 2020)",
+    "instance_discrimination": "softmax over a memory bank of every instance (Wu et al. 2018)",
+    "vicreg": "VICReg: variance, invariance, covariance (Bardes et al. 2022)",
+    "barlow_twins": "Barlow Twins: cross-correlation to the identity (Zbontar et al. 2021)",
+    "byol": "BYOL: predictor and EMA target (Grill et al. 2020)",
+    "simsiam": "SimSiam: predictor and stop-gradient (Chen & He 2021)",
+    "dino": "DINO: self-distillation with centring and sharpening (Caron et al. 2021)",
+    "swav": "SwAV: swapped prediction of Sinkhorn-Knopp codes (Caron et al. 2020)",
+}
+
+
+def _register_discriminative_family() -> None:
+    from . import discriminative
+    from .models import EMBEDDING_MODELS
+
+    for name, model in EMBEDDING_MODELS.items():
+        register_method(
+            Method(
+                name,
+                discriminative.LOSS_FUNCTIONS[name],
+                min_views=2,
+                max_views=2 if name == "clip" else None,
+                modalities=name == "clip",
+                description=_DESCRIPTIONS[name],
+                model=model,
+            )
+        )
+
+
 def get_method(name: str) -> Method:
     global _vae_family_registered
     if not _vae_family_registered:  # lazily: losses imports torch; also right if others registered first
         _vae_family_registered = True
         _register_vae_family()
+        _register_discriminative_family()
     if not isinstance(name, str) or name not in METHODS:
         hint = difflib.get_close_matches(str(name), list(METHODS), n=1)
         suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
@@ -157,7 +211,7 @@ class TrainConfig:
 
 
 _FIELD_NAMES = {f.name for f in dataclasses.fields(TrainConfig)} - {"method", "loss_options", "dataset"}
-_RUN_OPTIONS = {"checkpoint_dir", "resume", "progress", "checkpoint_every", "preset", "log_every"}
+_RUN_OPTIONS = {"checkpoint_dir", "resume", "progress", "checkpoint_every", "preset", "log_every", "callback"}
 
 # The authors' optimiser and batch (they train 400 epochs; epochs stay the explicit argument of fit).
 AUTHORS_PRESET = {"lr": 8e-5, "eps": 1e-4, "batch_size": 64, "n_views": 2}
@@ -235,97 +289,30 @@ def _validate_config(c: TrainConfig, method: Method) -> None:
 # --------------------------------------------------------------------------------------------------------
 # The model
 # --------------------------------------------------------------------------------------------------------
-class VAEModel(nn.Module):
-    """Gaussian encoder q(z|x) = N(μ(x), diag exp(logvar(x))) and a decoder p(x|z), for the VAE family.
-
-    ``encode(x)`` returns the posterior mean μ(x) — the representation evaluated downstream.
-    """
-
-    def __init__(
-        self,
-        encoder: nn.Module,
-        decoder: nn.Module,
-        x_shape: tuple[int, ...],
-        latent_dim: int,
-        likelihood: str,
-        decoder_var: float | str,
-        prior_var: float | None = 1.0,
-    ):
-        super().__init__()
-        self.encoder, self.decoder = encoder, decoder
-        self.x_shape, self.latent_dim, self.likelihood = tuple(x_shape), latent_dim, likelihood
-        self.prior_var = prior_var  # variance of the marginal p(z) used by sample(); None = not samplable
-        if decoder_var == "learned":
-            self.decoder_logvar = nn.Parameter(torch.zeros(()))
-        else:
-            self.register_buffer("decoder_logvar", torch.tensor(math.log(float(decoder_var))))
-        self.learned_decoder_var = decoder_var == "learned"
-
-    # (N, *x_shape) -> (N, d), (N, d)
-    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.encoder(x)  # (N, 2d)
-        mu, logvar = h.chunk(2, dim=-1)
-        return mu, logvar.clamp(-30.0, 20.0)  # keeps exp(logvar) finite in float32 and bfloat16
-
-    def _prepare(self, x: torch.Tensor) -> torch.Tensor:
-        from .data import as_float
-
-        param = next(self.parameters())
-        x = as_float(x.to(param.device)).to(param.dtype)
-        if tuple(x.shape[1:]) != self.x_shape:
-            raise ValueError(
-                f"expected inputs of shape (N, {', '.join(map(str, self.x_shape))}), got {tuple(x.shape)}"
-            )
-        return x
-
-    @torch.no_grad()
-    def encode(self, x: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:
-        """Posterior means μ(x) for a batch of inputs (uint8 or float): (N, *x_shape) -> (N, d)."""
-        was_training = self.training
-        self.eval()
-        out = [self.posterior(self._prepare(x[i : i + batch_size]))[0] for i in range(0, len(x), batch_size)]
-        self.train(was_training)
-        return torch.cat(out)
-
-    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
-        """E[x | z]: sigmoid of the logits (Bernoulli) or the Gaussian mean."""
-        params = self.decoder(z)
-        return torch.sigmoid(params) if self.likelihood == "bernoulli" else params
-
-    @torch.no_grad()
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """E[x | z = μ(x)] for inputs (N, *x_shape), in the data's scale (floats)."""
-        return self.decode_mean(self.posterior(self._prepare(x))[0])
-
-    @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Decoder means at z drawn from the model's marginal prior N(0, prior_var · I): (n, *x_shape)."""
-        if self.prior_var is None:
-            raise ValueError(
-                "this model's prior is flat (prior='flat'), which cannot be sampled; "
-                "train with prior='gaussian' to sample"
-            )
-        param = next(self.parameters())
-        z = torch.randn(n, self.latent_dim, generator=generator, dtype=param.dtype)
-        return self.decode_mean(z.to(param.device) * math.sqrt(self.prior_var))
-
-
 @dataclass
 class TrainedModel:
     """What :func:`fit` returns: the model plus its config and per-epoch history of every loss term."""
 
-    model: VAEModel
+    model: nn.Module
     config: TrainConfig
     history: dict[str, list[float]]
     device: torch.device
 
     def encode(self, x: torch.Tensor, **kw) -> torch.Tensor:
+        """The representation (posterior mean, or the encoder output before the head); ``after_head=True``
+        gives a discriminative model's embedding after its projection head."""
         return self.model.encode(x, **kw)
 
+    def _generative(self, what: str) -> None:
+        if not isinstance(self.model, VAEModel):
+            raise ValueError(f"{self.config.method!r} is a discriminative model: it has no decoder to {what}")
+
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        self._generative("reconstruct with")
         return self.model.reconstruct(x)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        self._generative("sample from")
         return self.model.sample(n, generator)
 
 
@@ -338,12 +325,19 @@ def _marginal_prior_var(method: str, loss_options: Mapping[str, Any]) -> float |
     return float(loss_options.get("prior_var", 1.0)) + float(loss_options.get("sigma2", 0.15))
 
 
-def build_model(config: TrainConfig, x_shape: tuple[int, ...], generator: torch.Generator) -> VAEModel:
+def build_model(
+    config: TrainConfig, x_shape: tuple[int, ...], generator: torch.Generator, n_train: int = 1
+) -> nn.Module:
+    """The method's model with weights drawn from ``generator`` (``n_train``: size of a memory bank)."""
     from .nets import build_decoder, build_encoder
 
+    spec = get_method(config.method)
     # Weights are initialised from the run's own generator, so the seed alone fixes the initial model.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=generator)))
+        if spec.model is not None:
+            extra = {"n_train": n_train} if _takes_n_train(spec.model) else {}
+            return spec.model(x_shape, config.latent_dim, config.arch, **config.loss_options, **extra)
         encoder = build_encoder(x_shape, 2 * config.latent_dim, arch=config.arch)
         decoder = build_decoder(config.latent_dim, x_shape, arch=config.arch)
     return VAEModel(
@@ -354,7 +348,13 @@ def build_model(config: TrainConfig, x_shape: tuple[int, ...], generator: torch.
         config.likelihood,
         config.decoder_var,
         _marginal_prior_var(config.method, config.loss_options),
+        loss=spec.loss,
+        loss_options=config.loss_options,
     )
+
+
+def _takes_n_train(model: Callable[..., Any]) -> bool:
+    return "n_train" in inspect.signature(model).parameters
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -439,7 +439,9 @@ def model_from_checkpoint(path: str | Path, device: str | torch.device | None = 
     """Rebuild the trained model saved at ``path`` (for evaluation or further use)."""
     state = load_checkpoint(path)
     config = TrainConfig(**state["config"])
-    model = build_model(config, tuple(state["x_shape"]), torch.Generator().manual_seed(config.seed))
+    model = build_model(
+        config, tuple(state["x_shape"]), torch.Generator().manual_seed(config.seed), state.get("n_train", 1)
+    )
     model.load_state_dict(state["model"])
     dev = repro.default_device(device if device is None else str(device))
     return TrainedModel(model.to(dev), config, state["history"], dev)
@@ -462,9 +464,14 @@ def fit(
     Options: any :class:`TrainConfig` field (``batch_size``, ``n_views``, ``lr``, ``eps``, ``weight_decay``,
     ``optimizer``, ``arch``, ``augment``, ``likelihood``, ``decoder_var``, ``device``, ``amp``,
     ``max_train``), the method's loss options (e.g. ``sigma2``, ``prior``, ``beta``, ``gamma``,
-    ``reference``), and run options: ``checkpoint_dir`` (save ``last.pt`` there every
+    ``reference``; for discriminative methods e.g. ``temperature``, ``head_layers``, ``head_width``,
+    ``embed_dim``, ``momentum``), and run options: ``checkpoint_dir`` (save ``last.pt`` there every
     ``checkpoint_every`` epochs and resume from it), ``resume`` (default True), ``progress`` (tqdm bar),
-    ``preset="authors"`` (the authors' optimiser and batch; explicit options win).
+    ``preset="authors"`` (the authors' optimiser and batch; explicit options win), ``callback``
+    (``callback(epoch, trained)`` after every epoch, e.g. to track a representation during training).
+
+    A view tensor with more views per group than ``n_views`` is a *pool*: every step draws ``n_views``
+    distinct views of each group from it (fresh pairs each epoch, like fresh augmentations).
     """
     spec = get_method(method)
     cfg_kw, loss_kw, run_kw = _check_options(spec, options)
@@ -486,8 +493,13 @@ def fit(
     x_shape = tuple(train_x.shape[2:] if has_views else train_x.shape[1:])
     config = _resolve_auto(config, x_shape, has_views)
     _validate_config(config, spec)
-    if has_views and train_x.shape[1] != config.n_views:
+    if has_views and train_x.shape[1] < config.n_views:
         raise ValueError(f"the view tensor has J = {train_x.shape[1]} views but n_views = {config.n_views}")
+    if has_views and spec.modalities and train_x.shape[1] != config.n_views:
+        raise ValueError(
+            f"{method!r} reads view j as modality j: pass exactly {config.n_views} views per group, "
+            f"got {train_x.shape[1]}"
+        )
     _check_finite(train_x)
     if config.max_train is not None:
         train_x = train_x[: config.max_train]
@@ -506,6 +518,7 @@ def _train(
     checkpoint_every: int = 1,
     log_every: int = 50,
     preset: str | None = None,
+    callback: Callable[[int, TrainedModel], Any] | None = None,
 ) -> TrainedModel:
     from .augment import Augmenter, get_augment_config
     from .data import as_float
@@ -513,7 +526,8 @@ def _train(
     device = repro.default_device(config.device)
     amp = config.amp if config.amp is not None else device.type == "cuda"
     init_gen = torch.Generator().manual_seed(config.seed)
-    model = build_model(config, x_shape, init_gen).to(device)
+    n = train_x.shape[0]
+    model = build_model(config, x_shape, init_gen, n_train=n).to(device)
     opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
     optimizer = opt_cls(model.parameters(), lr=config.lr, eps=config.eps, weight_decay=config.weight_decay)
 
@@ -527,7 +541,6 @@ def _train(
     noise_gen = torch.Generator(device=device).manual_seed(config.seed + 2)
 
     train_x = train_x.to(device)
-    n = train_x.shape[0]
     steps_per_epoch = max(1, n // config.batch_size)  # drop the last partial batch: every step is full
     history: dict[str, list[float]] = {}
     start_epoch = 0
@@ -554,32 +567,16 @@ def _train(
         if progress:
             print(f"resuming {config.method} from {ckpt_path} at epoch {start_epoch}/{config.epochs}")
 
-    loss_options = dict(config.loss_options)
-    # The decoder variance only enters a Gaussian likelihood (the Bernoulli has none of its own).
-    decoder_logvar = model.decoder_logvar if config.likelihood == "gaussian" else None
-
-    def group_loss(batch: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def group_loss(batch: torch.Tensor, idx: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         if has_views:
+            if batch.shape[1] > config.n_views:  # a pool: draw n_views distinct views per group
+                pick = torch.rand(batch.shape[:2], generator=order_gen).argsort(dim=1)[:, : config.n_views]
+                rows = torch.arange(batch.shape[0], device=batch.device)[:, None]
+                batch = batch[rows, pick.to(batch.device)]  # (B, n_views, *x_shape)
             views = as_float(batch)  # (B, J, *x_shape)
         else:
             views = augmenter(batch, config.n_views, order_gen).views  # (B, J, C, H, W) in [0, 1]
-        B, J = views.shape[:2]
-        flat = views.reshape(B * J, *x_shape)  # (B·J, *x_shape)
-        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
-            mu, logvar = model.posterior(flat)  # (B·J, d) each
-            eps = torch.randn(mu.shape, generator=noise_gen, device=device, dtype=torch.float32)
-            z = mu.float() + torch.exp(0.5 * logvar.float()) * eps
-            x_params = model.decoder(z)
-        out = spec.loss(
-            views,
-            x_params.float().reshape(B, J, *x_shape),
-            mu.float().reshape(B, J, -1),
-            logvar.float().reshape(B, J, -1),
-            z.reshape(B, J, -1),
-            likelihood=config.likelihood,
-            decoder_logvar=decoder_logvar,
-            **loss_options,
-        )
+        out = model.training_loss(views, idx, generator=noise_gen, amp=amp)
         return out.loss, out.terms
 
     bar = None
@@ -601,7 +598,7 @@ def _train(
             t0 = time.perf_counter()
             for step in range(steps_per_epoch):
                 idx = perm[step * config.batch_size : (step + 1) * config.batch_size]
-                loss, terms = group_loss(train_x[idx])
+                loss, terms = group_loss(train_x[idx], idx)
                 if not torch.isfinite(loss):
                     raise FloatingPointError(
                         f"{config.method}: loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "
@@ -610,6 +607,7 @@ def _train(
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
+                model.after_step()  # EMA targets, queues, memory banks: part of the model's state
                 for key, value in terms.items():
                     sums[key] = sums.get(key, 0.0) + value
                 if bar is not None and (step + 1) % log_every == 0:
@@ -626,6 +624,9 @@ def _train(
             )
             if bar is not None:
                 bar.update(steps_per_epoch % log_every)  # the steps not yet shown this epoch
+            if callback is not None:
+                callback(epoch + 1, TrainedModel(model, config, history, device))
+                model.train()
             if ckpt_path is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == config.epochs):
                 save_checkpoint(
                     ckpt_path,
@@ -638,6 +639,7 @@ def _train(
                         "history": history,
                         "config": config.as_dict(),
                         "x_shape": list(x_shape),
+                        "n_train": n,
                         "code_version": repro.code_version(),
                         "packages": repro.package_versions(),
                     },

@@ -11,6 +11,7 @@ import scipy.linalg
 import scipy.stats
 import torch
 
+from simvae_core import ssl_model
 from simvae_core.decoders import InjectiveMLP, ShapeRenderer
 from simvae_core.ssl_model import (
     GroupSample,
@@ -504,3 +505,29 @@ def test_sampling_errors():
         model.decode(torch.zeros(3, 5))
     with pytest.raises(ValueError, match="closed forms divide by it"):
         SSLModel(2, torch.tensor([0.0, 1.0])).log_p_z(torch.zeros(1, 2, 2))
+
+
+def test_von_mises_fisher_mean_resultant_length_matches_bessel_ratio():
+    """E[μᵀz] = A_m(κ) = I_{m/2}(κ) / I_{m/2−1}(κ) (Mardia & Jupp), a closed form independent of Wood's
+    sampler; the tangent part has zero mean and the samples are unit-norm."""
+    from scipy.special import ive
+
+    g = torch.Generator().manual_seed(0)
+    for m, kappa in [(3, 1.0), (5, 10.0), (10, 50.0)]:
+        mean = ssl_model.sample_uniform_sphere(20_000, m, generator=g, dtype=torch.float64)
+        z = ssl_model.sample_von_mises_fisher(mean, kappa, generator=g)
+        torch.testing.assert_close(z.norm(dim=1), torch.ones(20_000, dtype=torch.float64))
+        w = (z * mean).sum(1)
+        expected = ive(m / 2, kappa) / ive(m / 2 - 1, kappa)
+        assert abs(w.mean().item() - expected) < 5 * w.std().item() / 20_000**0.5 + 1e-4
+    single = torch.nn.functional.normalize(torch.ones(1, 4, dtype=torch.float64), dim=1).expand(50_000, 4)
+    z = ssl_model.sample_von_mises_fisher(single.contiguous(), 5.0, generator=g)
+    tangent = z - (z @ single[0])[:, None] * single
+    assert tangent.mean(0).abs().max() < 0.01
+
+
+def test_von_mises_fisher_rejects_non_unit_means_and_bad_kappa():
+    with pytest.raises(ValueError, match="unit-norm"):
+        ssl_model.sample_von_mises_fisher(torch.ones(3, 4), 1.0)
+    with pytest.raises((ValueError, TypeError), match="kappa"):
+        ssl_model.sample_von_mises_fisher(torch.eye(4), -1.0)
