@@ -22,6 +22,8 @@ objective, averaged over groups. ``terms`` holds 0-dim detached tensors, each a 
 
 Convention: every term is summed over data dimensions, latent dimensions and the views of a group, and
 averaged over groups. Values are in nats per group; divide by J for nats per view.
+
+The discriminative SSL losses (SimCLR, CLIP, MoCo, ..., SwAV) are in ``discriminative``, also exported here.
 """
 
 from __future__ import annotations
@@ -372,6 +374,15 @@ LOSSES: dict[str, Callable[..., LossOutput]] = {
     "beta_vae": beta_vae,
     "cr_vae": cr_vae,
 }
+
+
+def __getattr__(name: str) -> object:
+    """The names of ``discriminative.__all__``, imported on first use (a top-level import is circular)."""
+    from . import discriminative
+
+    if name in discriminative.__all__:
+        return getattr(discriminative, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------------------------------------------------
