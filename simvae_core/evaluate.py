@@ -9,6 +9,7 @@ belongs to exactly the model the selection looked at. Each result carries a huma
 - ``knn_probe``       DINO's weighted kNN: cosine similarity, top-k, votes weighted by exp(sim / T)
 - ``gmm_clustering``  Gaussian mixture; accuracy after Hungarian matching, NMI, ARI
 - ``evaluate_representation``  encodes a dataset's three splits and runs the content and style probes
+- re-exported from ``geometry``: spectrum, RankMe, alignment/uniformity, ρ_w, nearest-centroid accuracy
 
 Shapes: features ``(N, d)`` float, class labels ``(N,)`` non-negative ints, regression targets ``(N,)`` or
 ``(N, m)``. A split is passed as a ``(features, targets)`` pair.
@@ -41,6 +42,17 @@ __all__ = [
     "linear_probe",
     "mlp_probe",
     "r2_score",
+    "VarianceTraces",
+    "alignment",
+    "covariance_spectrum",
+    "effective_rank",
+    "mean_cosine_to_prototypes",
+    "nearest_centroid_accuracy",
+    "uniformity",
+    "uniformity_optimum",
+    "uniformity_simplex",
+    "variance_traces",
+    "within_group_variance_ratio",
 ]
 
 TASKS = ("classification", "regression")
@@ -1120,3 +1132,21 @@ def evaluate_trained(
             )
             results.update(style_results)
     return results
+
+
+# --------------------------------------------------------------------------------------------- geometry
+# the representation-geometry metrics live in .geometry; re-exported so a notebook finds every number it
+# reports about a representation here
+from .geometry import (  # noqa: E402
+    VarianceTraces,
+    alignment,
+    covariance_spectrum,
+    effective_rank,
+    mean_cosine_to_prototypes,
+    nearest_centroid_accuracy,
+    uniformity,
+    uniformity_optimum,
+    uniformity_simplex,
+    variance_traces,
+    within_group_variance_ratio,
+)
