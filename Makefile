@@ -68,6 +68,7 @@ unit: setup
 bench: setup
 	$(PY) benchmarks/augment_vs_kornia.py
 	$(PY) benchmarks/train_throughput.py
+	$(PY) benchmarks/method_throughput.py
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks

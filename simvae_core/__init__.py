@@ -12,9 +12,14 @@ Submodules are imported lazily, so ``import simvae_core`` is cheap (no torch unt
 - ``data``        datasets with fixed splits (synthetic, digits, mnist5k, fashion_mnist, mnist, ...)
 - ``augment``     batched per-sample augmentations returning their parameters (style labels)
 - ``nets``        encoders and decoders (the authors' MLP and ResNet-like nets, conv, vector, linear)
-- ``losses``      ELBO_SSL (SimVAE), VAE, β-VAE, CR-VAE
+- ``losses``      ELBO_SSL (SimVAE), VAE, β-VAE, CR-VAE (and, lazily, the discriminative losses)
+- ``discriminative``  SimCLR, CLIP, MoCo, instance discrimination, VICReg, Barlow Twins, BYOL, SimSiam,
+                  DINO, SwAV: pure loss functions on view embeddings (B, J, d)
+- ``models``      the trainable models: VAE family; encoder + projection head for the discriminative family
 - ``train``       ``fit(method, data, ...)``: one loop for every method, checkpoints, exact resume
 - ``evaluate``    probes (linear, MLP, kNN), clustering, R², active units
+- ``geometry``    representation geometry: spectrum, RankMe, alignment/uniformity, within-group variance
+- ``linear_theory``  closed-form linear-Gaussian SSL: spectral contrastive vs pPCA optima, E12 dynamics
 """
 
 from __future__ import annotations
@@ -59,8 +64,12 @@ _SUBMODULES = (
     "augment",
     "nets",
     "losses",
+    "discriminative",
+    "models",
     "train",
     "evaluate",
+    "geometry",
+    "linear_theory",
     "config",
     "experiment",
     "figures",
@@ -76,10 +85,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         config,
         data,
         decoders,
+        discriminative,
         evaluate,
         experiment,
         figures,
+        geometry,
+        linear_theory,
         losses,
+        models,
         nets,
         pipeline,
         repro,

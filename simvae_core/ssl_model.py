@@ -33,6 +33,7 @@ from ._validate import (
 from .decoders import DECODER_NAMES, make_decoder
 
 __all__ = [
+    "sample_spherical_groups",
     "sample_uniform_sphere",
     "sample_von_mises_fisher",
     "GroupSample",
@@ -280,6 +281,32 @@ def sample_von_mises_fisher(
     v = v - (v * mean).sum(1, keepdim=True) * mean  # tangent at the mean
     v = v / v.norm(dim=1, keepdim=True)
     return w_t * mean + torch.sqrt((1 - w_t**2).clamp_min(0)) * v
+
+
+def sample_spherical_groups(
+    n_groups: int,
+    n_views: int,
+    dim: int,
+    kappa: float,
+    decoder: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    generator: torch.Generator | None = None,
+    *,
+    anchor_view: bool = False,
+    dtype: torch.dtype | None = None,
+) -> GroupSample:
+    """The SSL model on the sphere: ``y ~ U(S^{dim−1})``, ``z_j | y ~ vMF(y, κ)``, ``x_j = decoder(z_j)``.
+
+    For unit-norm latents, ``p(y = i | z) = softmax_i(κ zᵀy_i)``: the InfoNCE softmax at ``τ = 1/κ``
+    (PAPER.md, claim C2). ``anchor_view=True`` makes view 0 the noiseless ``z_0 = y`` (Zimmermann et al.'s
+    anchor/positive pairs, VERIFICATION E1). Returns ``GroupSample(x (B, J, ·), z (B, J, dim), y (B, dim))``.
+    """
+    B, J = check_positive_int(n_groups, "n_groups"), check_positive_int(n_views, "n_views")
+    y = sample_uniform_sphere(B, dim, generator, dtype)  # (B, dim)
+    z = sample_von_mises_fisher(y.repeat_interleave(J, 0), kappa, generator).reshape(B, J, dim)
+    if anchor_view:
+        z[:, 0] = y
+    x = z if decoder is None else decoder(z.reshape(B * J, dim)).reshape(B, J, -1)
+    return GroupSample(x, z, y)
 
 
 def content_style_variances(
