@@ -18,6 +18,7 @@ Submodules are imported lazily, so ``import simvae_core`` is cheap (no torch unt
 - ``models``      the trainable models: VAE family; encoder + projection head for the discriminative family
 - ``train``       ``fit(method, data, ...)``: one loop for every method, checkpoints, exact resume
 - ``evaluate``    probes (linear, MLP, kNN), clustering, R², active units
+- ``mi``          MI bounds on one scores matrix (InfoNCE, NWJ, JS, SMILE, I_α, BA), critics, known-MI data
 - ``geometry``    representation geometry: spectrum, RankMe, alignment/uniformity, within-group variance
 - ``linear_theory``  closed-form linear-Gaussian SSL: spectral contrastive vs pPCA optima, E12 dynamics
 """
@@ -70,6 +71,7 @@ _SUBMODULES = (
     "evaluate",
     "geometry",
     "linear_theory",
+    "mi",
     "config",
     "experiment",
     "figures",
@@ -92,6 +94,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         geometry,
         linear_theory,
         losses,
+        mi,
         models,
         nets,
         pipeline,

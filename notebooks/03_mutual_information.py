@@ -1,0 +1,1230 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (simvae)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 · Mutual information between views (claim C4)
+#
+# **Claim C4.** The InfoNCE objective is a lower bound on the mutual information between views, and
+# never more than $\log K$ for $K$ candidates (Oord et al. 2018). The SSL model explains why the MI
+# between views is the relevant quantity — the views of a group share the content $y$, so
+# $I(z_1; z_2) = -\tfrac d2 \log(1-\rho^2)$ with $\rho = s^2/(s^2+\sigma^2)$ — and also why maximising it is not
+# the whole mechanism.
+#
+# This notebook makes that quantitative, with `simvae_core.mi` (every bound is a function of one
+# `scores` matrix, `scores[i, j] = critic(x_i, y_j)`, positives on the diagonal):
+#
+# 1. **ground truth** — the MI of correlated Gaussians and its optimal critic, derived with sympy;
+# 2. **the bounds** and their optimal critics (InfoNCE, NWJ, TUBA, DV, JS, SMILE, Poole et al.'s $I_\alpha$,
+#    Barber–Agakov), derived and checked;
+# 3. **Poole et al.'s staircase** (VERIFICATION.md E8): true MI 2 → 10 nats, d = 20, batch 64; each
+#    estimator's bias and variance with the analytic and with learned critics;
+# 4. **MI in the SSL model** (E9): InfoNCE with the true critic saturates at $\log K$ long before
+#    $\sigma^2 \to 0$; a SimCLR encoder trained on synthetic views shrinks the within-group spread (style
+#    collapse) while its InfoNCE stays below the cap;
+# 5. **MI is invariant to bijections, representation quality is not** (E10; Tschannen et al. 2020);
+# 6. **ELBO$_\text{SSL}$'s prior term contains the pointwise MI between views**, without the $\log K$ cap.
+#
+# Closed-form and analytic-critic checks are asserted in every profile. Checks about *trained* critics and
+# probes need training length: the smoke profile (a few hundred steps, run by `make test`) only reports
+# them; `default` and `full` enforce them. The table at the end lists every check and whether it was
+# enforced.
+
+# %% tags=["parameters"]
+profile = "default"  # smoke | default | full: sizes come from simvae_core.config
+seed = 0
+
+# %%
+import math
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import sympy as sp
+import torch
+
+import simvae_core as sc
+from simvae_core import evaluate, mi
+from simvae_core import ssl_model as ssl
+from simvae_core.decoders import random_orthonormal_columns
+
+# Training length of the staircase (E8: 5 MI steps × 1 500 steps in default), recorded with every figure.
+SIZES = {"smoke": dict(steps=750), "default": dict(steps=7_500), "full": dict(steps=20_000)}
+run = sc.start_run("03_mutual_information", profile=profile, seed=seed, **SIZES[profile])
+P = run.profile
+# Every network here is small (batches of 64–512): one thread is fastest and does not fight other jobs.
+torch.set_num_threads(1)
+STEPS = P.steps // 5  # training steps per MI level (staircase) or per setting (other sections)
+N_EVAL = min(P.n_samples // 64, 2_000)  # fresh batches of 64 for each analytic-critic estimate
+VERIFY = profile != "smoke"  # enforce checks that need training length (see the introduction)
+verdicts = []  # the table at the end
+t_start = time.perf_counter()
+
+
+def verdict(check, measured, criterion, passed, *, needs_training=False, report_only=False):
+    """Record a check; assert it unless it needs training length and this is a smoke run, or it is
+    `report_only` (a measurement we report with its criterion but do not gate on; said where it is used)."""
+    enforced = (VERIFY or not needs_training) and not report_only
+    verdicts.append(
+        {
+            "check": check,
+            "measured": measured,
+            "criterion": criterion,
+            "passed": bool(passed),
+            "enforced": enforced,
+        }
+    )
+    if enforced:
+        assert passed, f"{check}: measured {measured}, required {criterion}"
+    print(("PASS  " if passed else "NOT MET (not enforced)  ") + f"{check}: {measured}  ({criterion})")
+
+
+def stream(k):
+    """An integer seed for independent random stream k of this run (for `mi` functions taking `seed=`)."""
+    return run.generator(k).initial_seed()
+
+
+def mean_se(values):
+    values = np.asarray(values)
+    return values.mean(), values.std(ddof=1) / math.sqrt(len(values))
+
+
+# %% [markdown]
+# ## 1 · Ground truth: the MI of correlated Gaussians, derived
+#
+# Poole et al.'s benchmark draws $x \sim \mathcal N(0, I_d)$ and $y = \rho x + \sqrt{1-\rho^2}\,\varepsilon$. Per
+# coordinate the pair is bivariate normal with correlation $\rho$. Its **pointwise MI**
+# $\mathrm{pmi}(x, y) = \log \frac{p(x, y)}{p(x)p(y)}$ is the optimal critic of every bound below (up to a
+# constant); its mean under $p(x, y)$ is the MI. Both, derived with sympy from the densities:
+
+# %%
+xs, ys = sp.symbols("x y", real=True)
+rho_s = sp.Symbol("rho", positive=True)
+d_s, I_s = sp.symbols("d I", positive=True)
+
+
+def log_normal(u, var):
+    return -sp.log(2 * sp.pi * var) / 2 - u**2 / (2 * var)
+
+
+log_joint = (
+    -sp.log(2 * sp.pi)
+    - sp.log(1 - rho_s**2) / 2
+    - (xs**2 - 2 * rho_s * xs * ys + ys**2) / (2 * (1 - rho_s**2))
+)
+pmi_sym = sp.simplify(log_joint - log_normal(xs, 1) - log_normal(ys, 1))
+claimed_pmi = -sp.log(1 - rho_s**2) / 2 - (rho_s**2 * xs**2 - 2 * rho_s * xs * ys + rho_s**2 * ys**2) / (
+    2 * (1 - rho_s**2)
+)
+verdict(
+    "sympy: pmi = −½log(1−ρ²) − (ρ²x² − 2ρxy + ρ²y²)/(2(1−ρ²))",
+    str(sp.simplify(pmi_sym - claimed_pmi)),
+    "difference = 0",
+    sp.simplify(pmi_sym - claimed_pmi) == 0,
+)
+
+
+def expect_quadratic(expr, moments, variables):
+    """E[expr] for a polynomial of degree ≤ 2 in `variables`, given E of each monomial."""
+    poly = sp.Poly(sp.expand(expr), *variables)
+    total = 0
+    for powers, coeff in zip(poly.monoms(), poly.coeffs(), strict=True):
+        monomial = sp.Mul(*[v**e for v, e in zip(variables, powers, strict=True)])
+        total += coeff * (1 if monomial == 1 else moments[monomial])
+    return sp.simplify(total)
+
+
+mi_per_coord = expect_quadratic(pmi_sym, {xs**2: 1, ys**2: 1, xs * ys: rho_s}, (xs, ys))
+verdict(
+    "sympy: I = E_p[pmi] = −½ log(1 − ρ²) per coordinate",
+    str(mi_per_coord),
+    "= −log(1 − ρ²)/2",
+    sp.simplify(mi_per_coord + sp.log(1 - rho_s**2) / 2) == 0,
+)
+rho_of_mi = [r for r in sp.solve(sp.Eq(d_s * mi_per_coord, I_s), rho_s) if r.is_positive is not False]
+print("ρ(I) =", rho_of_mi)
+
+# The same against simvae_core: rho_to_mi / mi_to_rho, and the critic on random inputs.
+f_mi = sp.lambdify((rho_s,), mi_per_coord)
+f_rho = sp.lambdify((I_s, d_s), rho_of_mi[0])
+grid = [(r, d) for r in (0.05, 0.3, 0.6, 0.9, 0.99) for d in (1, 10, 20)]
+err_mi = max(abs(mi.rho_to_mi(r, d) - d * f_mi(r)) for r, d in grid)
+err_rho = max(abs(mi.mi_to_rho(d * f_mi(r), d) - f_rho(d * f_mi(r), d)) for r, d in grid)
+verdict(
+    "rho_to_mi, mi_to_rho = the sympy expressions",
+    f"max |diff| = {max(err_mi, err_rho):.1e}",
+    "< 1e-12",
+    max(err_mi, err_rho) < 1e-12,
+)
+f_pmi = sp.lambdify((xs, ys, rho_s), pmi_sym, "numpy")
+xg, yg = mi.correlated_gaussian(8, 20, mi=6.0, generator=run.generator(1), dtype=torch.float64)
+rho6 = mi.mi_to_rho(6.0, 20)
+sym_scores = f_pmi(xg.numpy()[:, None, :], yg.numpy()[None, :, :], rho6).sum(-1)  # (K, K)
+err = np.abs(sym_scores - mi.gaussian_log_critic(xg, yg, rho6).numpy()).max()
+verdict("gaussian_log_critic = sympy pmi on all pairs", f"max |diff| = {err:.1e}", "< 1e-10", err < 1e-10)
+
+# %% [markdown]
+# In the SSL model two views are such a pair: per coordinate $\mathrm{Var}(z_j) = s^2 + \sigma^2$ and
+# $\mathrm{Cov}(z_1, z_2) = s^2$, so $\rho = s^2/(s^2+\sigma^2)$; `mi.view_mutual_information` is
+# `ssl_model.view_mutual_information`, not a copy. We also need, for Section 3, how fast the density ratio's
+# second moment grows — it sets the variance of NWJ-type bounds: $\mathbb E_{p(x)p(y)}[(p/q)^2] =
+# \mathbb E_p[e^{\mathrm{pmi}}]$, a Gaussian integral (sympy, via the Hessian of the exponent).
+
+# %%
+s2_s, sig2_s = sp.symbols("s2 sigma2", positive=True)
+rho_ssl = s2_s / (s2_s + sig2_s)
+ssl_grid = [(0.15, 1.0), (1.0, 1.0), (0.01, 2.0), (0.5, 0.3)]
+err = max(
+    abs(mi.view_mutual_information(10, sg, pv) - 10 * f_mi(float(rho_ssl.subs({s2_s: pv, sig2_s: sg}))))
+    for sg, pv in ssl_grid
+)
+verdict(
+    "SSL model: view_mutual_information = d · (−½ log(1 − ρ²)), ρ = s²/(s² + σ²)",
+    f"max |diff| = {err:.1e}",
+    "< 1e-12",
+    err < 1e-12 and mi.view_mutual_information is ssl.view_mutual_information,
+)
+
+exponent = sp.expand(log_joint + pmi_sym)  # log[p · p/q], quadratic in (x, y)
+hess = -sp.hessian(exponent, (xs, ys))
+second_moment = sp.simplify(
+    sp.exp(exponent.subs({xs: 0, ys: 0})) * 2 * sp.pi / sp.sqrt(sp.factor(hess.det()))
+)
+verdict(
+    "sympy: E_q[(p/q)²] = 1/(1 − ρ²) per coordinate, i.e. exp(2I) over d coordinates",
+    str(second_moment),
+    "= 1/(1 − ρ²)",
+    sp.simplify(second_moment - 1 / (1 - rho_s**2)) == 0,
+)
+
+# Monte Carlo: the diagonal of the analytic critic averages to I.
+for true_mi in (2.0, 10.0):
+    rho = mi.mi_to_rho(true_mi, 20)
+    x_mc, y_mc = mi.correlated_gaussian(
+        P.n_samples, 20, rho=rho, generator=run.generator(2), dtype=torch.float64
+    )
+    diag_pmi = f_pmi(x_mc.numpy(), y_mc.numpy(), rho).sum(-1)
+    m, se = mean_se(diag_pmi)
+    verdict(
+        f"E_p[pmi] = I by Monte Carlo (I = {true_mi:g} nats, {P.n_samples} draws)",
+        f"{m:.4f} ± {se:.4f}",
+        "within 5 SE",
+        abs(m - true_mi) <= 5 * se,
+    )
+
+# %% [markdown]
+# ## 2 · The bounds, one scores matrix each
+#
+# With $s_{ij} = f(x_i, y_j)$, $\mathbb E_p$ = mean of the diagonal (positive pairs) and $\mathbb E_q$ = mean
+# of the $K(K-1)$ off-diagonal entries (stand-ins for $p(x)p(y)$):
+#
+# | `simvae_core.mi` | value (nats) | optimal critic |
+# | --- | --- | --- |
+# | `infonce(s)` | $\log K + \frac1K\sum_i [s_{ii} - \log\sum_j e^{s_{ij}}]$ | pmi + c(x) |
+# | `tuba(s, b)` | $1 + \mathbb E_p[s-b] - \mathbb E_q[e^{s-b}]$ | pmi + b |
+# | `nwj(s)` | `tuba(s, 1)` $= \mathbb E_p[s] - \mathbb E_q[e^{s-1}]$ | pmi + 1 |
+# | `dv(s)` | $\mathbb E_p[s] - \log \mathbb E_q[e^s]$ (MINE; not a bound at finite K) | pmi + c |
+# | `js(s)` | value `tuba(s, 0)`, gradient of the f-GAN JS objective | pmi |
+# | `smile(s, τ)` | value $\mathbb E_p[s] - \log\mathbb E_q[e^{\mathrm{clip}(s,-τ,τ)}]$, gradient of JS | pmi + c |
+# | `interpolated(s, α, b)` | Poole et al.'s $I_\alpha$: InfoNCE's leave-one-out baseline mixed with $e^b$ | pmi + b |
+# | `ba(s, h)` | $h(X) + \mathbb E_p[\log q(x\mid y)]$ (needs the entropy h(X)) | log p(x \| y) |
+#
+# **InfoNCE ≤ log K for any critic:** each bracket is a log-softmax, hence ≤ 0. **Optimal offsets:** with
+# $f = \mathrm{pmi} + c$ and $\mathbb E_q[e^{\mathrm{pmi}}] = 1$, TUBA's population value is
+# $1 + I + c - b - e^{c-b}$; sympy maximises it over c. The JS objective
+# $\mathbb E_p[\log\sigma(f)] + \mathbb E_q[\log(1-\sigma(f))]$ is maximised at $\sigma(f) = p/(p+q)$, i.e.
+# $f = \mathrm{pmi}$ with **no** offset: $\partial_c$ at $c = 0$ is
+# $\mathbb E_p[\sigma(-\mathrm{pmi})] - \mathbb E_q[\sigma(\mathrm{pmi})] = \int \frac{pq}{p+q} - \int\frac{qp}{p+q} = 0$.
+# So a JS-trained critic should be read with `tuba(s, 0)`; Poole et al.'s code reads it with `nwj(s)`,
+# which at the JS optimum gives $I - 1/e$ — checked below with the analytic critic.
+
+# %%
+c_s, b_s = sp.symbols("c b", real=True)
+tuba_value = 1 + I_s + c_s - b_s - sp.exp(c_s - b_s)
+c_star = sp.solve(sp.diff(tuba_value, c_s), c_s)
+ok = c_star == [b_s] and sp.simplify(tuba_value.subs(c_s, b_s) - I_s) == 0
+verdict(
+    "sympy: TUBA(b) is maximised at critic pmi + b, with value I (NWJ: b = 1)", f"c* = {c_star}", "c* = b", ok
+)
+
+extreme = [
+    torch.randn(64, 64, generator=run.generator(3), dtype=torch.float64) * sc_ for sc_ in (0.1, 10, 1e4)
+]
+perfect = torch.full((64, 64), -1e6, dtype=torch.float64).fill_diagonal_(1e6)
+values = [mi.infonce(s).item() for s in [*extreme, perfect]]
+verdict(
+    "infonce ≤ log K on random, extreme and perfectly separated scores",
+    f"max {max(values):.6f}, log 64 = {math.log(64):.6f}",
+    "≤ log K",
+    max(values) <= math.log(64) + 1e-12,
+)
+
+rho2 = mi.mi_to_rho(2.0, 20)
+
+
+def sampler_i2(_, g):
+    return mi.correlated_gaussian(64, 20, rho=rho2, generator=g, dtype=torch.float64)
+
+
+def pmi_i2(x, y):
+    return mi.gaussian_log_critic(x, y, rho2)
+
+
+slopes = []
+for k in range(min(N_EVAL, 500)):
+    x_, y_ = sampler_i2(k, run.generator(1000 + k))
+    c_ = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    mi.js_fgan(pmi_i2(x_, y_) + c_).backward()
+    slopes.append(c_.grad.item())
+m, se = mean_se(slopes)
+verdict(
+    "JS objective: ∂/∂c at critic pmi + c, c = 0 (I = 2 nats)",
+    f"{m:+.5f} ± {se:.5f}",
+    "0 within 5 SE",
+    abs(m) <= 5 * se,
+)
+read_nwj = mi.evaluate_critic(pmi_i2, "nwj", sampler_i2, n_batches=N_EVAL, seed=stream(4))
+read_js = mi.evaluate_critic(pmi_i2, "js", sampler_i2, n_batches=N_EVAL, seed=stream(4))
+(m1, se1), (m2, se2) = mean_se(read_nwj), mean_se(read_js)
+verdict(
+    "JS critic read with nwj (Poole et al.'s code) vs tuba(·, 0) (ours), true I = 2",
+    f"nwj {m1:.3f} ± {se1:.3f} (I − 1/e = {2 - math.exp(-1):.3f}); tuba(·,0) {m2:.3f} ± {se2:.3f}",
+    "nwj = I − 1/e and ours = I, within 5 SE",
+    abs(m1 - (2 - math.exp(-1))) <= 5 * se1 and abs(m2 - 2.0) <= 5 * se2,
+)
+
+# %% [markdown]
+# ## 3 · Poole et al.'s staircase (E8)
+#
+# Exactly Poole et al.'s task — d = 20, batch K = 64, true MI raised 2 → 4 → 6 → 8 → 10 nats — but, to fit
+# a CPU, the separable critic (two 2 × 256 ReLU MLPs, 32-dimensional embeddings), Adam 5·10⁻⁴ and
+# `steps / 5` training steps per level (1 500 in `default`). Learned estimators: InfoNCE, NWJ, JS (JS-trained,
+# read with `tuba(·, 0)`), SMILE (τ = 5) and $I_\alpha$ (α = 0.01, b = 1). All five see the same stream of
+# batches. The **analytic critic** (pmi plus each bound's optimal offset; no training) separates what the
+# bound itself does from what learning does; "TNCE" in VERIFICATION.md is InfoNCE with this critic.
+
+# %%
+MIS = [2.0, 4.0, 6.0, 8.0, 10.0]
+D8, K8 = 20, 64
+RHOS = [mi.mi_to_rho(v, D8) for v in MIS]
+LOG_K8 = math.log(K8)
+LEARNED = {
+    "InfoNCE": ("infonce", {}),
+    "NWJ": ("nwj", {}),
+    "JS": ("js", {}),
+    "SMILE (τ=5)": ("smile", {"clip": 5.0}),
+    "Iα (α=0.01)": ("interpolated", {"alpha": 0.01}),
+}
+H_X = D8 / 2 * math.log(2 * math.pi * math.e)  # h(X) of N(0, I_20), for Barber–Agakov
+
+analytic = {label: [] for label in [*LEARNED, "BA"]}  # label -> per MI level: array of batch estimates
+for level, rho in enumerate(RHOS):
+
+    def sampler(_, g, rho=rho):
+        return mi.correlated_gaussian(K8, D8, rho=rho, generator=g, dtype=torch.float64)
+
+    for label, (name, options) in LEARNED.items():
+        offset = mi.optimal_critic_offset(name, **options)
+        analytic[label].append(
+            mi.evaluate_critic(
+                lambda x, y, rho=rho, offset=offset: mi.gaussian_log_critic(x, y, rho) + offset,
+                name,
+                sampler,
+                n_batches=N_EVAL,
+                seed=stream(10 + level),  # the same batches for every bound
+                **options,
+            )
+        )
+    analytic["BA"].append(
+        mi.evaluate_critic(
+            lambda x, y, rho=rho: mi.gaussian_log_critic(x, y, rho, conditional=True),
+            mi.ba,
+            sampler,
+            n_batches=N_EVAL,
+            seed=stream(10 + level),
+            entropy=H_X,
+        )
+    )
+
+
+def summary(per_level):
+    return [(v.mean(), v.std(ddof=1)) for v in per_level]
+
+
+table_analytic = pd.DataFrame(
+    {label: [f"{m:.2f} ± {s:.2f}" for m, s in summary(v)] for label, v in analytic.items()},
+    index=[f"I = {v:g}" for v in MIS],
+).T
+print(f"analytic critic, mean ± sd over {N_EVAL} batches of {K8}:")
+print(table_analytic.to_string())
+
+tnce_table = [1.82, 3.06, 3.74, 4.02, 4.12]  # VERIFICATION.md E8, computed by Monte Carlo
+tnce = [m for m, _ in summary(analytic["InfoNCE"])]
+worst = max(abs(a - b) for a, b in zip(tnce, tnce_table, strict=True))
+verdict(
+    "E8: InfoNCE with the analytic critic (TNCE) = VERIFICATION table",
+    " ".join(f"{v:.3f}" for v in tnce),
+    "each within 0.1 of 1.82 3.06 3.74 4.02 4.12",
+    worst <= 0.1,
+)
+verdict(
+    "E8: every analytic-critic InfoNCE estimate ≤ log 64",
+    f"max {max(v.max() for v in analytic['InfoNCE']):.4f}",
+    f"≤ {LOG_K8:.4f}",
+    max(v.max() for v in analytic["InfoNCE"]) <= LOG_K8 + 1e-9,
+)
+ba_z = [abs(m - t) / (s / math.sqrt(N_EVAL)) for (m, s), t in zip(summary(analytic["BA"]), MIS, strict=True)]
+verdict(
+    "Barber–Agakov with the true conditional is unbiased at every MI",
+    f"worst |mean − I| = {max(ba_z):.2f} SE; sd {summary(analytic['BA'])[-1][1]:.3f} at every level",
+    "within 5 SE",
+    max(ba_z) <= 5,
+)
+nwj_low = [
+    abs(m - t) / (s / math.sqrt(N_EVAL)) for (m, s), t in zip(summary(analytic["NWJ"])[:2], MIS, strict=False)
+]
+verdict(
+    "NWJ with its optimal critic 1 + pmi is unbiased at 2 and 4 nats",
+    f"|mean − I| = {nwj_low[0]:.2f}, {nwj_low[1]:.2f} SE",
+    "within 5 SE (above ~6 nats the sample mean is dominated by rare batches)",
+    max(nwj_low) <= 5,
+)
+
+
+def rms_sd(per_level, levels=(3, 4)):
+    """Spread at 8–10 nats: root mean square of the per-level standard deviations."""
+    return math.sqrt(np.mean([per_level[i].std(ddof=1) ** 2 for i in levels]))
+
+
+ratio = rms_sd(analytic["NWJ"]) / rms_sd(analytic["InfoNCE"])
+verdict(
+    "E8 (analytic critic): sd(NWJ) at 8–10 nats ≥ 3 × sd(InfoNCE)",
+    f"{rms_sd(analytic['NWJ']):.2f} vs {rms_sd(analytic['InfoNCE']):.3f} (× {ratio:.0f})",
+    "≥ 3×",
+    ratio >= 3,
+)
+nwj_sd = [s for _, s in summary(analytic["NWJ"])]
+population_sd = [math.sqrt(math.expm1(2 * v) / (K8 * (K8 - 1))) for v in MIS]
+print(
+    "NWJ, optimal critic: sample sd "
+    + " ".join(f"{v:.2f}" for v in nwj_sd)
+    + " | leading-order population sd of its E_q term, sqrt((e^{2I} − 1)/(K(K − 1))): "
+    + " ".join(f"{v:.3g}" for v in population_sd)
+)
+verdict(
+    "NWJ sd with the optimal critic at 2 nats = VERIFICATION's 0.26",
+    f"{nwj_sd[0]:.3f}",
+    "within 0.03",
+    abs(nwj_sd[0] - 0.26) <= 0.03,
+)
+
+# %% [markdown]
+# **Reading.** With the analytic critic, InfoNCE is pinned below $\log 64 = 4.16$ (1.82 → 4.12: already
+# 2.3 nats short at 6 nats of MI), with a *small* spread; NWJ, JS (the same numbers: at the JS optimum
+# `tuba(·, 0)` is NWJ at its optimal offset) and BA are unbiased; DV and SMILE overshoot (the log of a
+# sample mean is biased upwards, and clipping at τ = 5 removes the large ratios from the partition estimate);
+# $I_\alpha$ sits in between. NWJ's spread is the problem: $\mathbb E_q[(p/q)^2] = e^{2I}$ (derived above),
+# so its marginal term has a population sd of about $e^I/K$ — **343 nats at 10 nats** — while any finite
+# run sees a much smaller *sample* sd because the batches that carry the variance are rare. Our sample sd
+# at 10 nats (printed above) therefore differs from VERIFICATION.md's "≈ 9.3": both are draws of a
+# heavy-tailed statistic, not estimates of a finite number; we assert only the robust statements
+# (unbiased at low MI, ≥ 3 × InfoNCE's spread at 8–10 nats).
+#
+# Now the learned critics, trained through the staircase:
+
+# %%
+traces = {}
+t0 = time.perf_counter()
+for k, (label, (name, options)) in enumerate(LEARNED.items()):
+
+    def staircase(step, g):
+        return mi.correlated_gaussian(K8, D8, rho=RHOS[min(step // STEPS, len(MIS) - 1)], generator=g)
+
+    critic = mi.SeparableCritic(D8, hidden=256, layers=2, embed_dim=32, seed=stream(20 + k))
+    traces[label] = mi.train_critic(
+        critic, name, staircase, steps=STEPS * len(MIS), lr=5e-4, seed=stream(30), **options
+    )
+print(f"staircase: {len(LEARNED)} critics × {STEPS * len(MIS)} steps in {time.perf_counter() - t0:.0f} s")
+
+# Statistics over the second half of each level (the critic has adapted to the new MI by then).
+learned = {
+    label: [tr.reshape(len(MIS), STEPS)[i, STEPS // 2 :] for i in range(len(MIS))]
+    for label, tr in traces.items()
+}
+rows = {}
+for label in LEARNED:
+    rows[(label, "learned")] = [f"{m:.2f} ± {s:.2f}" for m, s in summary(learned[label])]
+    rows[(label, "analytic")] = [f"{m:.2f} ± {s:.2f}" for m, s in summary(analytic[label])]
+rows[("BA", "analytic")] = [f"{m:.2f} ± {s:.2f}" for m, s in summary(analytic["BA"])]
+table_e8 = pd.DataFrame(rows, index=[f"I = {v:g}" for v in MIS]).T
+table_e8.index.names = ["estimator", "critic"]
+print(f"E8: mean ± sd (learned: last {STEPS - STEPS // 2} steps of each level; analytic: {N_EVAL} batches)")
+print(table_e8.to_string())
+
+verdict(
+    "E8: every learned InfoNCE estimate ≤ log 64 + 0.01",
+    f"max {traces['InfoNCE'].max():.4f}",
+    f"≤ {LOG_K8 + 0.01:.2f}",
+    traces["InfoNCE"].max() <= LOG_K8 + 0.01,
+)
+nce10 = learned["InfoNCE"][-1].mean()
+verdict(
+    "E8: learned InfoNCE at true MI 10 saturates in [3.6, log 64 + 0.01]",
+    f"{nce10:.3f}",
+    "∈ [3.6, 4.17]",
+    3.6 <= nce10 <= LOG_K8 + 0.01,
+    needs_training=True,
+)
+sd_nwj, sd_nce, sd_smile = (rms_sd(learned[label]) for label in ("NWJ", "InfoNCE", "SMILE (τ=5)"))
+verdict(
+    "E8: learned sd(NWJ) at 8–10 nats ≥ 3 × sd(InfoNCE)",
+    f"{sd_nwj:.2f} vs {sd_nce:.3f}",
+    "≥ 3×",
+    sd_nwj >= 3 * sd_nce,
+    needs_training=True,
+)
+verdict(
+    "E8: learned sd(SMILE τ=5) ≤ sd(NWJ) at 8–10 nats",
+    f"{sd_smile:.2f} vs {sd_nwj:.2f}",
+    "≤",
+    sd_smile <= sd_nwj,
+    needs_training=True,
+)
+
+# %%
+colors = dict(zip([*LEARNED, "BA"], plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
+truth_curve = np.repeat(MIS, STEPS)
+fig, axes = plt.subplots(1, len(LEARNED), figsize=(16, 3.4), sharey=True)
+for ax, (label, trace) in zip(axes, traces.items(), strict=True):
+    ax.plot(trace, color=colors[label], alpha=0.25, lw=0.6)
+    smooth = pd.Series(trace).ewm(alpha=0.02).mean()
+    ax.plot(smooth, color=colors[label], lw=1.5, label="EMA")
+    ax.plot(truth_curve, color="k", lw=1.2, label="true MI")
+    ax.axhline(LOG_K8, color="k", ls=":", lw=1, label="log 64")
+    ax.set_title(label)
+    ax.set_xlabel("training step")
+    ax.set_ylim(-1, 14)
+axes[0].set_ylabel("estimate (nats)")
+axes[0].legend(fontsize=8, loc="upper left")
+fig.suptitle(
+    f"Poole et al.'s staircase: d = {D8}, K = {K8}, separable critic, {STEPS} steps per level", y=1.08
+)
+run.savefig(fig, "staircase")
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+for label in [*LEARNED, "BA"]:
+    for kind, source, style in (("learned", learned, "-o"), ("analytic", analytic, "--s")):
+        if label not in source:
+            continue
+        stats = summary(source[label])
+        axes[0].plot(
+            MIS,
+            [m - t for (m, _), t in zip(stats, MIS, strict=True)],
+            style,
+            color=colors[label],
+            ms=4,
+            label=f"{label} ({kind})",
+        )
+        axes[1].plot(MIS, [s**2 for _, s in stats], style, color=colors[label], ms=4)
+axes[0].axhline(0, color="k", lw=0.8)
+axes[0].plot(MIS, [LOG_K8 - v for v in MIS], color="k", ls=":", lw=1, label="log 64 − I (InfoNCE's cap)")
+axes[0].set_xlabel("true MI (nats)")
+axes[0].set_ylabel("bias: mean − true MI (nats)")
+axes[0].legend(fontsize=7, ncol=2)
+axes[1].set_yscale("log")
+axes[1].set_xlabel("true MI (nats)")
+axes[1].set_ylabel("variance of the estimate (nats²)")
+axes[1].set_title("solid: learned critic; dashed: analytic critic")
+run.savefig(fig, "bias_variance")
+
+# %% [markdown]
+# **Reading.** The learned critics reproduce Poole et al.'s picture at CPU scale: InfoNCE is the
+# low-variance, high-bias end — it tracks the truth at 2 nats and flattens under $\log 64$; NWJ and
+# JS (read with NWJ-type bounds) have exploding variance as the MI grows and fall behind (the JS read-out
+# at 10 nats is dominated by a few huge batches); SMILE's clipping removes most of the variance and tracks
+# the staircase, slightly *over* 10 nats at the top, as its analytic-critic values predict; $I_\alpha$ trades
+# between the two. No learned critic beats the analytic
+# one's InfoNCE, as it must not (the pmi is the optimal critic at every K).
+#
+# ## 4 · MI in the SSL model (E9)
+#
+# Two views of the SSL model, $z_j = y + \varepsilon_j$ with $y \sim \mathcal N(0, I_{10})$,
+# $\varepsilon_j \sim \mathcal N(0, \sigma^2 I)$: the true MI grows without bound as $\sigma^2 \to 0$. InfoNCE
+# with the true critic $\log p(z_2 \mid z_1)$ (softmax over the conditioning $z_1$'s: `mi.ssl_log_critic`) is
+# the best any critic can do at that K. The table of VERIFICATION.md ("MI inside the SSL latent model") is
+# reproduced first; then a separable critic is learned for each σ² (on batches of 64, evaluated at 64 and 512).
+
+# %%
+D9 = 10
+SIGMA2 = [1.0, 0.5, 0.3305, 0.15, 0.05, 0.01]
+TABLE_E9 = {  # VERIFICATION.md: σ² -> (true I, E[I_NCE] K = 64, its sd, E[I_NCE] K = 512)
+    1.0: (1.438, 1.332, 0.174, 1.429),
+    0.5: (2.939, 2.501, 0.195, 2.829),
+    0.3305: (4.161, 3.186, 0.166, 3.857),
+    0.15: (7.056, 3.984, 0.077, 5.529),
+    0.05: (11.877, 4.155, 0.013, 6.214),
+    0.01: (19.635, 4.159, 0.000, 6.238),
+}
+KS = (64, 512)
+
+
+def view_sampler(model, K):
+    def sampler(_, g):
+        z = model.sample(K, 2, generator=g).z  # (K, 2, d)
+        return z[:, 1], z[:, 0]  # scores[i, j] = f(z2_i, z1_j): softmax over the conditioning z1's
+
+    return sampler
+
+
+ssl_rows = []
+for level, s2 in enumerate(SIGMA2):
+    model64 = ssl.SSLModel(D9, s2, 1.0, dtype=torch.float64)
+    row = {"σ²": s2, "true I": mi.view_mutual_information(D9, s2, 1.0)}
+    for K in KS:
+        values = mi.evaluate_critic(
+            lambda a, b, s2=s2: mi.ssl_log_critic(a, b, s2, 1.0),
+            "infonce",
+            view_sampler(model64, K),
+            n_batches=max(min(P.n_samples // K, 2_000), 20),
+            seed=stream(40 + level),
+        )
+        row[f"analytic K={K}"], row[f"sd K={K}"] = values.mean(), values.std(ddof=1)
+        row[f"se K={K}"] = values.std(ddof=1) / math.sqrt(len(values))
+    # a learned separable critic, trained on batches of 64
+    model32 = ssl.SSLModel(D9, s2, 1.0)
+    critic = mi.SeparableCritic(D9, hidden=256, layers=2, embed_dim=32, seed=stream(50 + level))
+    mi.train_critic(
+        critic, "infonce", view_sampler(model32, 64), steps=STEPS, lr=5e-4, seed=stream(60 + level)
+    )
+    for K, n in zip(KS, (200, 30), strict=True):
+        values = mi.evaluate_critic(
+            critic, "infonce", view_sampler(model32, K), n_batches=n, seed=stream(70 + level)
+        )
+        row[f"learned K={K}"], row[f"learned se K={K}"] = mean_se(values)
+    ssl_rows.append(row)
+ssl_table = pd.DataFrame(ssl_rows)
+show = ["σ²", "true I", "analytic K=64", "sd K=64", "analytic K=512", "learned K=64", "learned K=512"]
+print(ssl_table[show].round(3).to_string(index=False))
+
+# %%
+err_true = max(abs(r["true I"] - TABLE_E9[r["σ²"]][0]) for r in ssl_rows)
+verdict(
+    "E9: true I(z1; z2) = VERIFICATION table",
+    f"max |diff| = {err_true:.1e}",
+    "< 1e-3 (table rounding)",
+    err_true < 1e-3,
+)
+dev_sd, dev_se = [], []  # |ours − table| / (3 per-batch sd + 0.0005, the table's rounding)
+for r in ssl_rows:
+    _, t64, sd64, t512 = TABLE_E9[r["σ²"]]
+    dev_sd.append(abs(r["analytic K=64"] - t64) / (3 * max(sd64, r["sd K=64"]) + 5e-4))
+    dev_sd.append(abs(r["analytic K=512"] - t512) / (3 * r["sd K=512"] + 5e-4))
+    dev_se.append(  # in standard errors of our means, floored at the table's rounding
+        (
+            r["σ²"],
+            abs(r["analytic K=64"] - t64) / max(r["se K=64"], 5e-4),
+            abs(r["analytic K=512"] - t512) / max(r["se K=512"], 5e-4),
+        )
+    )
+verdict(
+    "E9: analytic-critic InfoNCE = VERIFICATION table (K = 64 and 512)",
+    f"worst |diff| = {max(dev_sd):.2f} × (3 per-batch sd + table rounding)",
+    "≤ 1",
+    max(dev_sd) <= 1,
+)
+print("the same differences in standard errors of our means, at least 0.0005 (σ², K = 64, K = 512):")
+print("  " + "; ".join(f"{s:g}: {a:.1f}, {b:.1f}" for s, a, b in dev_se))
+for K in KS:
+    col = [r[f"analytic K={K}"] for r in ssl_rows]
+    verdict(
+        f"E9: analytic InfoNCE (K = {K}) increases as σ² shrinks and stays ≤ log K",
+        " → ".join(f"{v:.3f}" for v in col),
+        f"monotone, ≤ {math.log(K):.3f}",
+        all(a < b for a, b in zip(col, col[1:], strict=False)) and max(col) <= math.log(K) + 1e-9,
+    )
+sat = {r["σ²"]: r for r in ssl_rows}
+gain_nce = sat[0.01]["analytic K=64"] - sat[0.05]["analytic K=64"]
+gain_true = sat[0.01]["true I"] - sat[0.05]["true I"]
+verdict(
+    "E9: saturation — σ² 0.05 → 0.01 adds 7.8 nats of MI but ~0 to InfoNCE (K = 64)",
+    f"true MI +{gain_true:.2f}, InfoNCE +{gain_nce:.4f}",
+    "InfoNCE gain < 0.01",
+    gain_nce < 0.01,
+)
+worst_excess = max(
+    r[f"learned K={K}"] - r[f"analytic K={K}"] - 3 * (r[f"learned se K={K}"] + r[f"se K={K}"])
+    for r in ssl_rows
+    for K in KS
+)
+verdict(
+    "E9: learned separable critic ≤ analytic critic + 0.05 (the pmi is optimal at every K)",
+    f"worst learned − analytic − 3 SE = {worst_excess:+.3f}",
+    "≤ 0.05",
+    worst_excess <= 0.05,
+)
+learned64 = [r["learned K=64"] for r in ssl_rows]
+verdict(
+    "E9: learned InfoNCE increases as σ² shrinks",
+    " → ".join(f"{v:.3f}" for v in learned64),
+    "monotone (within 0.01)",
+    all(b >= a - 0.01 for a, b in zip(learned64, learned64[1:], strict=False)),
+    needs_training=True,
+)
+
+# %% [markdown]
+# **A SimCLR encoder on synthetic views.** Now the learner may *choose* its representation. Views are
+# decoded by a random injective MLP (10 → 20) from a content/style SSL model: five content coordinates
+# shared by the two views up to a small noise ($s^2 = 1$, $\sigma^2 = 0.01$) and five pure-style coordinates
+# drawn afresh for each view ($s^2 = 0$, $\sigma^2 = 1$). The data's view MI is 9.8 nats, all of it in the
+# content. A SimCLR-style critic — one shared MLP encoder (20 → 2 × 256 → 16), unit-normalised, cosine
+# similarity / τ with τ = 0.1 — maximises InfoNCE on batches of 64. We follow, during training, its
+# InfoNCE (K = 64 and 512), the within-group spread of its representation
+# $\sigma^2_\text{eff} = \frac{\mathbb E\,\mathrm{tr\,Cov}(r \mid \text{group})}{\mathrm{tr\,Cov}(\mathbb E[r \mid \text{group}])}$
+# (= σ²/s² for the SSL model itself), and how much content and style a linear probe recovers from $r$.
+
+# %%
+sig_cs = torch.tensor([0.01] * 5 + [1.0] * 5)
+pri_cs = torch.tensor([1.0] * 5 + [0.0] * 5)
+cs_model = ssl.SSLModel(10, sig_cs, pri_cs, decoder="mlp", obs_dim=20, seed=stream(80), dtype=torch.float32)
+cs_true = mi.view_mutual_information(10, sig_cs, pri_cs)
+cs_eval = cs_model.sample(6_000, 2, generator=run.generator(81))  # held-out groups for the probes
+cs_analytic = {}
+for K in KS:
+
+    def latent_sampler(_, g, K=K):
+        z = cs_model.sample(K, 2, generator=g).z.double()
+        return z[:, 0], z[:, 1]
+
+    values = mi.evaluate_critic(
+        lambda a, b: mi.ssl_log_critic(a, b, sig_cs.double(), pri_cs.double()),
+        "infonce",
+        latent_sampler,
+        n_batches=max(min(P.n_samples // K, 500), 20),
+        seed=stream(82),
+    )
+    cs_analytic[K] = values.mean()
+print(
+    f"content/style data: I(x1; x2) = I(z1; z2) = {cs_true:.2f} nats; optimal InfoNCE:",
+    {K: round(v, 3) for K, v in cs_analytic.items()},
+)
+
+
+def views_sampler(K):
+    def sampler(_, g):
+        x = cs_model.sample(K, 2, generator=g).x  # (K, 2, 20)
+        return x[:, 0], x[:, 1]
+
+    return sampler
+
+
+def encoder_state(encoder):
+    """σ²_eff and linear-probe R² of content and style of the held-out views' representation."""
+    with torch.no_grad():
+        r1, r2 = encoder.embed_x(cs_eval.x[:, 0]), encoder.embed_x(cs_eval.x[:, 1])
+    within = 0.5 * (r1 - r2).pow(2).sum(1).mean().item()  # E tr Cov(r | group), two views
+    total = torch.cat([r1, r2]).var(0).sum().item()
+    splits = [
+        (r1[a:b].double(), cs_eval.z[a:b, 0].double())
+        for a, b in ((0, 4_000), (4_000, 5_000), (5_000, 6_000))
+    ]
+    probe = evaluate.linear_probe(*splits, task="regression").params["r2_per_output"]
+    return within / (total - within), float(np.mean(probe[:5])), float(np.mean(probe[5:]))
+
+
+encoder = mi.SeparableCritic(
+    20, hidden=256, layers=2, embed_dim=16, shared=True, normalize=True, temperature=0.1, seed=stream(83)
+)
+TRAJ_STEPS, N_CHECK = 2 * STEPS, 10
+trajectory = []
+for check in range(N_CHECK + 1):
+    if check:
+        mi.train_critic(
+            encoder,
+            "infonce",
+            views_sampler(64),
+            steps=TRAJ_STEPS // N_CHECK,
+            lr=1e-3,
+            seed=stream(90 + check),
+        )
+    s2_eff, r2_content, r2_style = encoder_state(encoder)
+    nce = {
+        K: mi.evaluate_critic(encoder, "infonce", views_sampler(K), n_batches=n, seed=stream(89)).mean()
+        for K, n in ((64, 50), (512, 5))
+    }
+    trajectory.append(
+        dict(
+            step=check * (TRAJ_STEPS // N_CHECK),
+            nce64=nce[64],
+            nce512=nce[512],
+            s2_eff=s2_eff,
+            r2_content=r2_content,
+            r2_style=r2_style,
+        )
+    )
+traj = pd.DataFrame(trajectory)
+print(traj.round(3).to_string(index=False))
+first, last = trajectory[0], trajectory[-1]
+verdict(
+    "SimCLR encoder: InfoNCE ≤ the optimal critic's and ≤ log K throughout (K = 64, 512)",
+    f"final {last['nce64']:.3f} ≤ {cs_analytic[64]:.3f}; {last['nce512']:.3f} ≤ {cs_analytic[512]:.3f}",
+    "≤ optimal + 0.05",
+    all(t["nce64"] <= cs_analytic[64] + 0.05 and t["nce512"] <= cs_analytic[512] + 0.05 for t in trajectory),
+)
+verdict(
+    "SimCLR encoder: maximising InfoNCE shrinks the within-group spread σ²_eff",
+    f"{first['s2_eff']:.3f} → {last['s2_eff']:.3f}",
+    "final ≤ ½ × initial",
+    last["s2_eff"] <= 0.5 * first["s2_eff"],
+    needs_training=True,
+)
+verdict(
+    "SimCLR encoder: style collapses (linear R² of the view's style)",
+    f"{first['r2_style']:.3f} → {last['r2_style']:.3f} (content {first['r2_content']:.3f} → {last['r2_content']:.3f})",
+    "final ≤ initial − 0.2",
+    last["r2_style"] <= first["r2_style"] - 0.2,
+    needs_training=True,
+)
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(17, 4.4))
+ax = axes[0]
+sig_grid = np.array(SIGMA2)
+ax.plot(sig_grid, ssl_table["true I"], "k-o", ms=4, label="true $I(z_1; z_2)$")
+for K, color in zip(KS, ("C0", "C1"), strict=True):
+    ax.plot(
+        sig_grid,
+        ssl_table[f"analytic K={K}"],
+        "-s",
+        color=color,
+        ms=4,
+        label=f"InfoNCE, true critic, K = {K}",
+    )
+    ax.plot(
+        sig_grid,
+        ssl_table[f"learned K={K}"],
+        "o",
+        mfc="none",
+        color=color,
+        label=f"learned separable critic, K = {K}",
+    )
+    ax.axhline(math.log(K), color=color, ls=":", lw=1)
+ax.set_xscale("log")
+ax.invert_xaxis()
+ax.set_xlabel(r"$\sigma^2$ (style variance; $s^2 = 1$, $d = 10$)")
+ax.set_ylabel("nats")
+ax.set_title("SSL model: MI grows, InfoNCE stops at log K")
+ax.legend(fontsize=7)
+ax = axes[1]
+ax.plot(traj.step, traj.nce64, "-o", ms=3, color="C0", label="SimCLR InfoNCE, K = 64")
+ax.plot(traj.step, traj.nce512, "-o", ms=3, color="C1", label="SimCLR InfoNCE, K = 512")
+for K, color in zip(KS, ("C0", "C1"), strict=True):
+    ax.axhline(cs_analytic[K], color=color, ls="--", lw=1, label=f"optimal critic, K = {K}")
+    ax.axhline(math.log(K), color=color, ls=":", lw=1)
+ax.set_xlabel("training step")
+ax.set_ylabel("nats (dotted: log K)")
+ax.set_title(f"content/style views, true MI {cs_true:.1f} nats")
+ax.legend(fontsize=7)
+ax = axes[2]
+ax.plot(traj.step, traj.s2_eff, "-o", ms=3, color="k", label=r"$\sigma^2_\mathrm{eff}$ of the representation")
+ax.set_yscale("log")
+ax.set_xlabel("training step")
+ax.set_ylabel(r"$\sigma^2_\mathrm{eff}$ (log scale)")
+ax2 = ax.twinx()
+ax2.plot(traj.step, traj.r2_content, "-s", ms=3, color="C2", label="linear R² content")
+ax2.plot(traj.step, traj.r2_style, "-s", ms=3, color="C3", label="linear R² style")
+ax2.set_ylim(0, 1)
+ax2.set_ylabel("R²")
+ax2.grid(False)
+ax.set_title("maximising InfoNCE collapses style")
+lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+ax.legend(lines, [h.get_label() for h in lines], fontsize=7, loc="center right")
+run.savefig(fig, "ssl_model_mi")
+
+# %% [markdown]
+# **Reading.** In the SSL model, InfoNCE's value is a decreasing function of σ², so a learner that can shrink
+# the within-group spread of its representation is rewarded for it — the encoder above does exactly that,
+# discarding the style coordinates. But the reward vanishes at $\log K$: with K = 64, shrinking σ² from
+# 0.05 to 0.01 adds 7.8 nats of MI and 0.003 nats of InfoNCE. What
+# InfoNCE *measures* is capped; what it *does* to the representation (tighten groups, remove what varies
+# within them) continues. That is the sense in which maximising MI is not the whole mechanism
+# (McAllester & Stratos 2020; Tschannen et al. 2020) — and the next section shows the other half.
+#
+# ## 5 · MI is invariant to bijections; representation quality is not (E10)
+#
+# Take a representation $r = c + n$ of a 5-dimensional content $c \sim \mathcal N(0, I)$ with
+# $n \sim \mathcal N(0, 0.1\, I)$: linearly it recovers $R^2 = 1/1.1 = 0.909$ of the content, like the
+# InfoNCE encoder of E2. Apply 20 random bijections $B_k = Q_2 \circ \phi_k \circ Q_1$ ($Q$ random rotations;
+# $\phi_k$ elementwise $\sinh(a u)$ or $u + a u^3$, $a \sim U(0.5, 2)$ per coordinate). Each $B_k$ is
+# invertible, so **every MI is unchanged**: $I(B_k(r); c) = I(r; c) = \tfrac52\log 11 = 6.0$ nats, and for two
+# views $I(B_k(r_1); B_k(r_2)) = I(r_1; r_2)$ — an InfoNCE objective cannot prefer $r$ over $B_k(r)$. A linear
+# probe can; an MLP probe (`evaluate.mlp_probe`: one hidden layer of 256, 20 000 training samples in `default`,
+# trained until early stopping on the validation split) should not. The probe must be trained to convergence:
+# capped at 100 epochs, it was still improving on the heavy-tailed $\sinh$ bijections and lost up to 0.04 R²
+# there (span 0.041 in our first default run).
+
+# %%
+D10, ETA2 = 5, 0.1
+n_train = min(20_000, P.n_samples // 10)
+n_hold = max(n_train // 5, 500)
+N_BIJ = 4 if profile == "smoke" else 20
+MLP_EPOCHS = 30 if profile == "smoke" else 300  # early stopping (patience 10) ends it first
+g10 = run.generator(100)
+c10 = torch.randn(n_train + 2 * n_hold, D10, generator=g10, dtype=torch.float64)
+r10 = c10 + math.sqrt(ETA2) * torch.randn(c10.shape, generator=g10, dtype=torch.float64)
+mi_rc = D10 / 2 * math.log1p(1 / ETA2)
+print(f"I(r; c) = {mi_rc:.3f} nats for every B_k (closed form; invariant under bijections)")
+
+
+def make_bijection(k):
+    g = run.generator(200 + k)
+    q1, q2 = random_orthonormal_columns(D10, D10, g), random_orthonormal_columns(D10, D10, g)
+    a = 0.5 + 1.5 * torch.rand(D10, generator=g, dtype=torch.float64)
+    kind = ("sinh", "cubic")[k % 2]
+
+    def bijection(u):
+        v = u / math.sqrt(1 + ETA2) @ q1.T  # standardise, rotate
+        v = torch.sinh(a * v) if kind == "sinh" else v + a * v**3  # strictly increasing per coordinate
+        return v @ q2.T
+
+    return bijection, kind
+
+
+def probes(features):
+    cut = (0, n_train, n_train + n_hold, n_train + 2 * n_hold)
+    splits = [(features[a:b].float(), c10[a:b]) for a, b in zip(cut, cut[1:], strict=False)]
+    linear = evaluate.linear_probe(*splits, task="regression").test
+    mlp = evaluate.mlp_probe(
+        *splits, task="regression", hidden=256, grid=[0.0], max_epochs=MLP_EPOCHS, seed=0
+    ).test
+    return linear, mlp
+
+
+t0 = time.perf_counter()
+bij_rows = [dict(k=0, kind="identity", **dict(zip(("linear", "mlp"), probes(r10), strict=True)))]
+bijections = {0: lambda u: u}
+for k in range(1, N_BIJ + 1):
+    bijections[k], kind = make_bijection(k)
+    bij_rows.append(
+        dict(k=k, kind=kind, **dict(zip(("linear", "mlp"), probes(bijections[k](r10)), strict=True)))
+    )
+bij_table = pd.DataFrame(bij_rows)
+print(f"probes on {N_BIJ} bijections in {time.perf_counter() - t0:.0f} s")
+print(bij_table.round(3).to_string(index=False))
+span_linear = bij_table.linear.max() - bij_table.linear.min()
+span_mlp = bij_table.mlp[1:].max() - bij_table.mlp[1:].min()
+verdict(
+    "E10: linear-probe R² across bijections spans ≥ 0.2",
+    f"{bij_table.linear.min():.3f} … {bij_table.linear.max():.3f} (span {span_linear:.3f})",
+    "span ≥ 0.2",
+    span_linear >= 0.2,
+    needs_training=True,
+)
+verdict(
+    f"E10: MLP-probe R² across the {N_BIJ} bijections varies by ≤ 0.03",
+    f"{bij_table.mlp[1:].min():.3f} … {bij_table.mlp[1:].max():.3f} (span {span_mlp:.3f}; identity {bij_table.mlp[0]:.3f})",
+    "span ≤ 0.03",
+    span_mlp <= 0.03,
+    needs_training=True,
+)
+
+# %% [markdown]
+# The MI between two views is the same for every $B_k$; an *estimate* of it depends on the critic. We train
+# InfoNCE critics (K = 128) on the views $(B(r_1), B(r_2))$ of three encoders — the identity, and the
+# bijections with the lowest and the highest linear R² — with a flexible critic (separable MLPs) and with a
+# bilinear one (linear embeddings, the critic of a linear evaluation). The view MI is
+# $-\tfrac52\log(1-1/1.1^2) = 4.37$ nats; the analytic critic's InfoNCE at K = 128 is the reference. The MLP
+# critics get 4 × `steps / 5` steps: on the heavy-tailed $\sinh$ encoders they are still climbing after
+# `steps / 5` (in our first default run the worst encoder's critic stood at 2.25 nats after 1 500 steps,
+# against 3.64 for the identity); the table prints both read-outs.
+
+# %%
+K10 = 128
+rho10 = 1 / (1 + ETA2)
+order = bij_table[bij_table.k > 0].sort_values("linear")
+chosen = {"identity": 0, "worst linear": int(order.k.iloc[0]), "best linear": int(order.k.iloc[-1])}
+
+
+def bijected_views(bijection, scale):
+    def sampler(_, g):
+        c = torch.randn(K10, D10, generator=g, dtype=torch.float64)
+        v1, v2 = (
+            bijection(c + math.sqrt(ETA2) * torch.randn(c.shape, generator=g, dtype=torch.float64))
+            for _ in range(2)
+        )
+        return (v1 / scale).float(), (v2 / scale).float()
+
+    return sampler
+
+
+reference = mi.evaluate_critic(
+    lambda a, b: mi.gaussian_log_critic(a.double(), b.double(), rho10, var=1 + ETA2),
+    "infonce",
+    bijected_views(lambda u: u, 1.0),
+    n_batches=200,
+    seed=stream(110),
+).mean()
+view_mi = mi.rho_to_mi(rho10, D10)
+mi_rows = []
+for label, k in chosen.items():
+    scale = bijections[k](r10[:n_train]).std(0)  # per-coordinate standardisation: affine, so also a bijection
+    row = {"encoder": label, "k": k, "linear R²": bij_table.linear[k]}
+    for critic_name, layers, steps in (("MLP critic", 2, 4 * STEPS), ("bilinear critic", 0, STEPS)):
+        critic = mi.SeparableCritic(D10, hidden=128, layers=layers, embed_dim=32, seed=stream(120 + k))
+        trace = mi.train_critic(
+            critic, "infonce", bijected_views(bijections[k], scale), steps=steps, lr=1e-3, seed=stream(130)
+        )
+        if layers:  # training-batch estimate over the last 10 % of the first quarter, for comparison
+            row["MLP critic @ steps/5"] = trace[STEPS - STEPS // 10 : STEPS].mean()
+        row[critic_name] = mi.evaluate_critic(
+            critic, "infonce", bijected_views(bijections[k], scale), n_batches=100, seed=stream(140)
+        ).mean()
+    mi_rows.append(row)
+mi_table = pd.DataFrame(mi_rows)
+print(f"view MI {view_mi:.3f} nats for every encoder; analytic-critic InfoNCE at K = {K10}: {reference:.3f}")
+print(mi_table.round(3).to_string(index=False))
+spread_mlp = mi_table["MLP critic"].max() - mi_table["MLP critic"].min()
+# Reported, not gated: the MI is invariant exactly (closed form above); how close a *trained* critic gets on a
+# heavy-tailed encoder depends on its training length and seed (one pilot reached 3.55 nats on the worst
+# encoder, our first full run 3.00, both after 6 000 steps), so this is a statement about estimation.
+verdict(
+    "E10: a flexible critic estimates the same view MI for every encoder",
+    " / ".join(f"{v:.3f}" for v in mi_table["MLP critic"])
+    + f" (analytic {reference:.3f}; at ¼ of training "
+    + " / ".join(f"{v:.2f}" for v in mi_table["MLP critic @ steps/5"])
+    + ")",
+    "spread ≤ 0.15 nats",
+    spread_mlp <= 0.15,
+    report_only=True,
+)
+drop = mi_table["bilinear critic"].iloc[0] - mi_table["bilinear critic"].iloc[1]
+verdict(
+    "E10: a bilinear critic's estimate drops for the worst-linear bijection",
+    f"identity {mi_table['bilinear critic'].iloc[0]:.3f} → {mi_table['bilinear critic'].iloc[1]:.3f}",
+    "drop ≥ 0.2 nats",
+    drop >= 0.2,
+    needs_training=True,
+)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+ax = axes[0]
+is_sinh = bij_table.kind == "sinh"
+ax.scatter(bij_table.linear[is_sinh], bij_table.mlp[is_sinh], label=r"$\sinh$ bijections", color="C0")
+ax.scatter(
+    bij_table.linear[bij_table.kind == "cubic"],
+    bij_table.mlp[bij_table.kind == "cubic"],
+    label="cubic bijections",
+    color="C1",
+)
+ax.scatter(bij_table.linear[:1], bij_table.mlp[:1], marker="*", s=160, color="k", label="identity (r itself)")
+ax.plot([0, 1], [0, 1], color="k", ls=":", lw=1)
+ax.axhline(1 / (1 + ETA2), color="0.5", ls="--", lw=1, label="Bayes R² = 1/1.1")
+ax.set_xlim(0, 1)
+ax.set_ylim(0, 1)
+ax.set_xlabel("linear-probe R² of content")
+ax.set_ylabel("MLP-probe R² of content")
+ax.set_title(f"same MI ({mi_rc:.2f} nats) for every point")
+ax.legend(fontsize=8, loc="lower right")
+ax = axes[1]
+xpos = np.arange(len(mi_table))
+ax.bar(
+    xpos - 0.27,
+    mi_table["MLP critic @ steps/5"],
+    0.27,
+    color="C0",
+    alpha=0.4,
+    label="MLP critic, ¼ of training",
+)
+ax.bar(xpos, mi_table["MLP critic"], 0.27, color="C0", label="MLP critic")
+ax.bar(xpos + 0.27, mi_table["bilinear critic"], 0.27, color="C1", label="bilinear critic")
+ax.axhline(reference, color="k", ls="--", lw=1, label=f"analytic critic (K = {K10})")
+ax.axhline(view_mi, color="k", lw=1, label="true view MI")
+ax.set_xticks(
+    xpos, [f"{e}\n(linear R² {v:.2f})" for e, v in zip(mi_table.encoder, mi_table["linear R²"], strict=True)]
+)
+ax.set_ylabel("InfoNCE estimate (nats)")
+ax.set_title("InfoNCE on the views of each encoder")
+ax.set_ylim(min(0, mi_table["bilinear critic"].min() - 0.2), view_mi + 1.5)
+ax.legend(fontsize=8, loc="upper right", ncol=2)
+run.savefig(fig, "bijections")
+
+# %% [markdown]
+# **Reading.** All the encoders hold the same information — an MLP probe recovers the same content from each
+# (span ≤ 0.03 once trained to convergence) — but a linear probe, the usual measure of representation
+# quality, ranks them very differently. A flexible InfoNCE critic gets close to the same MI on the mildly
+# bent encoders, but on the most heavy-tailed one it needs far longer training and still falls short in our
+# runs: the MI is invariant, *estimating* it is not equally easy (reported above, not gated).
+# Maximising MI between views therefore cannot by itself explain why contrastive encoders are *linearly*
+# useful: that comes from the critic's form (a bilinear/cosine score makes the encoder linearise the content,
+# as the bilinear critic's lower estimates on bent encoders show) and from what the objective throws away
+# (Section 4). This is Tschannen et al.'s (2020) argument, measured.
+#
+# ## 6 · ELBO$_\text{SSL}$'s prior term and the MI between views
+#
+# For J = 2 the group prior factorises exactly as
+# $$\log p(z_1, z_2) = \log p(z_1) + \log p(z_2) + \mathrm{pmi}(z_1, z_2), \qquad p(z_j) = \mathcal N(0, (s^2+\sigma^2) I),$$
+# so ELBO$_\text{SSL}$ = two ordinary VAE ELBOs (prior $\mathcal N(0, (s^2+\sigma^2)I)$) **+ the expected
+# pointwise MI of the two views' latents**, $\mathbb E_q[\mathrm{pmi}(z_1, z_2)]$. With $q_j = \mathcal N(\mu_j, \mathrm{diag}\,v_j)$
+# the pmi is quadratic, so per coordinate
+# $\mathbb E_q[\mathrm{pmi}] = \mathrm{pmi}(\mu_1, \mu_2) - \rho^2 (v_1 + v_2) / (2(1-\rho^2)(s^2+\sigma^2))$,
+# and when the latents are the model's own (a point-mass q on the true $z$) its average over the data is
+# exactly $I(z_1; z_2) = -\tfrac d2\log(1-\rho^2)$. InfoNCE with the same optimal critic is
+# $\mathbb E[\mathrm{pmi}_{ii}] - \mathbb E_i \log \tfrac1K\sum_j e^{\mathrm{pmi}_{ij}}$: **the same positive term
+# minus a log-partition estimate over the negatives** — and that second term is what caps InfoNCE at
+# $\log K$. ELBO$_\text{SSL}$ keeps the positive term, with no cap, and replaces the negatives by the marginal
+# terms $\log p(z_j) + H[q_j]$ (and the reconstruction), which is what stops its clusters from collapsing.
+
+# %%
+z1_s, z2_s, m1_s, m2_s, v1_s, v2_s = sp.symbols("z1 z2 mu1 mu2 v1 v2", real=True)
+var_tot = s2_s + sig2_s
+zbar = (z1_s + z2_s) / 2
+log_p_group = (  # PAPER.md's closed form for J = 2, one coordinate
+    -((z1_s - zbar) ** 2 + (z2_s - zbar) ** 2) / (2 * sig2_s)
+    - 2 * zbar**2 / (2 * (sig2_s + 2 * s2_s))
+    - (2 * sp.log(2 * sp.pi) + sp.log(sig2_s) + sp.log(sig2_s + 2 * s2_s)) / 2
+)
+coupling = log_p_group - log_normal(z1_s, var_tot) - log_normal(z2_s, var_tot)
+pmi_views = pmi_sym.subs({xs: z1_s / sp.sqrt(var_tot), ys: z2_s / sp.sqrt(var_tot), rho_s: rho_ssl})
+diff = sp.simplify(sp.expand(coupling - pmi_views))
+diff = sp.simplify(sp.expand_log(diff.replace(sp.log, lambda arg: sp.log(sp.factor(arg))), force=True))
+verdict(
+    "sympy: log p(z1, z2) − log p(z1) − log p(z2) = pmi of the views, ρ = s²/(s²+σ²)",
+    f"difference = {diff}",
+    "= 0",
+    diff == 0,
+)
+moments_q = {
+    z1_s**2: m1_s**2 + v1_s,
+    z2_s**2: m2_s**2 + v2_s,
+    z1_s * z2_s: m1_s * m2_s,
+    z1_s: m1_s,
+    z2_s: m2_s,
+}
+expected_coupling = expect_quadratic(coupling, moments_q, (z1_s, z2_s))
+claimed = pmi_views.subs({z1_s: m1_s, z2_s: m2_s}) - rho_ssl**2 * (v1_s + v2_s) / (
+    2 * (1 - rho_ssl**2) * var_tot
+)
+diff = sp.simplify(expected_coupling - claimed)
+verdict(
+    "sympy: E_q[pmi] = pmi(μ1, μ2) − ρ²(v1 + v2)/(2(1 − ρ²)(s² + σ²))",
+    f"difference = {diff}",
+    "= 0",
+    diff == 0,
+)
+
+# The package's exact prior term against the decomposition, on random Gaussian q's (J = 2, d = 10).
+g6 = run.generator(150)
+mu6 = torch.randn(256, 2, 10, generator=g6, dtype=torch.float64)
+var6 = 0.01 + torch.rand(256, 2, 10, generator=g6, dtype=torch.float64)
+for s2 in (0.15, 1.0):
+    vt = 1.0 + s2
+    marginal = (-0.5 * math.log(2 * math.pi * vt) - (mu6**2 + var6) / (2 * vt)).sum((-1, -2))
+    rho6 = 1.0 / vt
+    e_pmi = mi.ssl_log_critic(mu6[:, 0], mu6[:, 1], s2, 1.0, conditional=False).diagonal() - (
+        rho6**2 * var6.sum(1) / (2 * (1 - rho6**2) * vt)
+    ).sum(-1)
+    err = (ssl.expected_log_p_z(mu6, var6, s2, 1.0) - marginal - e_pmi).abs().max().item()
+    verdict(
+        f"expected_log_p_z = Σ_j E_q log p(z_j) + E_q[pmi] (package, σ² = {s2})",
+        f"max |diff| = {err:.1e}",
+        "< 1e-10",
+        err < 1e-10,
+    )
+
+elbo_rows = []
+for level, s2 in enumerate(SIGMA2):
+    z = (
+        ssl.SSLModel(D9, s2, 1.0, dtype=torch.float64)
+        .sample(P.n_samples // 2, 2, generator=run.generator(160 + level))
+        .z
+    )
+    point_mass = torch.zeros_like(z)
+    coupling_values = ssl.expected_log_p_z(z, point_mass, s2, 1.0) - (
+        -0.5 * math.log(2 * math.pi * (1 + s2)) - z**2 / (2 * (1 + s2))
+    ).sum((-1, -2))
+    m, se = mean_se(coupling_values.numpy())
+    # InfoNCE with the same critic, split into its positive term and its log-partition over the negatives
+    sampler = view_sampler(ssl.SSLModel(D9, s2, 1.0, dtype=torch.float64), 64)
+    positive, partition, g = [], [], run.generator(170 + level)
+    for b in range(100):
+        scores = mi.ssl_log_critic(*sampler(b, g), s2, 1.0, conditional=False)  # (64, 64) pmi
+        positive.append(scores.diagonal().mean().item())
+        partition.append((torch.logsumexp(scores, 1) - math.log(64)).mean().item())
+    elbo_rows.append(
+        {
+            "σ²": s2,
+            "true I": mi.view_mutual_information(D9, s2, 1.0),
+            "coupling (MC)": m,
+            "se": se,
+            "InfoNCE K=64": ssl_rows[level]["analytic K=64"],
+            "NCE positive": np.mean(positive),
+            "NCE positive se": np.std(positive, ddof=1) / math.sqrt(len(positive)),
+            "NCE log-partition": np.mean(partition),
+        }
+    )
+elbo_table = pd.DataFrame(elbo_rows)
+print(elbo_table.round(4).to_string(index=False))
+worst = max(abs(r["coupling (MC)"] - r["true I"]) / r["se"] for r in elbo_rows)
+verdict(
+    "ELBO_SSL's coupling term averages to I(z1; z2) at every σ² (no log K cap)",
+    f"worst |mean − I| = {worst:.2f} SE; at σ² = 0.01: {elbo_rows[-1]['coupling (MC)']:.2f} vs InfoNCE {elbo_rows[-1]['InfoNCE K=64']:.2f}",
+    "within 5 SE",
+    worst <= 5,
+)
+
+worst = max(abs(r["NCE positive"] - r["true I"]) / r["NCE positive se"] for r in elbo_rows)
+verdict(
+    "InfoNCE's positive term (optimal critic) is the same E[pmi] = I; its log-partition makes the cap",
+    f"worst |mean − I| = {worst:.2f} SE; at σ² = 0.01: {elbo_rows[-1]['NCE positive']:.2f} − "
+    f"{elbo_rows[-1]['NCE log-partition']:.2f} = {elbo_rows[-1]['NCE positive'] - elbo_rows[-1]['NCE log-partition']:.2f}",
+    "within 5 SE",
+    worst <= 5,
+)
+
+fig, ax = plt.subplots(figsize=(5.8, 3.8))
+ax.plot(sig_grid, elbo_table["true I"], "k-", label=r"$I(z_1; z_2)$")
+ax.plot(
+    sig_grid,
+    elbo_table["coupling (MC)"],
+    "o",
+    color="C2",
+    label=r"ELBO$_\mathrm{SSL}$ coupling term $\mathbb{E}[\mathrm{pmi}]$ (MC)",
+)
+ax.plot(sig_grid, elbo_table["InfoNCE K=64"], "-s", color="C0", ms=4, label="InfoNCE, true critic, K = 64")
+ax.axhline(LOG_K8, color="C0", ls=":", lw=1)
+ax.set_xscale("log")
+ax.invert_xaxis()
+ax.set_xlabel(r"$\sigma^2$ ($s^2 = 1$, $d = 10$)")
+ax.set_ylabel("nats")
+ax.set_title("same positive term; only InfoNCE subtracts a capped partition")
+ax.legend(fontsize=8)
+run.savefig(fig, "elbo_prior_term")
+
+# %% [markdown]
+# ## Verdict
+#
+# Every check above, with its measured value, its criterion, and whether it was enforced in this profile
+# (smoke runs report but do not enforce the checks that need training length).
+
+# %%
+table = pd.DataFrame(verdicts)
+print(run.describe())
+print(f"runtime {time.perf_counter() - t_start:.0f} s")
+with pd.option_context("display.max_colwidth", 90, "display.width", 260):
+    print(table.to_string(index=False))
+enforced = table[table.enforced]
+assert enforced.passed.all() and len(table) >= 30, "an enforced check failed or was skipped"
+if not table.passed.all():
+    print("not met (not enforced in this profile):", list(table.check[~table.passed]))
