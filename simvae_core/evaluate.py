@@ -42,6 +42,7 @@ __all__ = [
     "linear_probe",
     "mlp_probe",
     "r2_score",
+    "expected_calibration_error",
     "VarianceTraces",
     "alignment",
     "covariance_spectrum",
@@ -275,6 +276,26 @@ def _r2_columns(y: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
     ss_tot = (y - y.mean(0)).pow(2).sum(0)
     safe = torch.where(ss_tot > 0, ss_tot, torch.ones_like(ss_tot))
     return torch.where(ss_tot > 0, 1 - ss_res / safe, (ss_res == 0).to(y.dtype))
+
+
+def expected_calibration_error(probs: torch.Tensor, targets: torch.Tensor, bins: int = 10) -> float:
+    """ECE = Σ_b (n_b / N) |mean confidence_b − accuracy_b| over equal-width confidence bins (Guo et al.
+    2017). ``probs`` (N, K) rows of a predictive distribution, ``targets`` (N,) class ids. A Bayes
+    posterior under the true model is calibrated: its ECE → 0 as N grows.
+    """
+    probs = _check_features(probs, "probs")
+    targets = _check_labels(targets, "targets", probs.shape[0])
+    bins = _check_int(bins, "bins", minimum=1)
+    if bool((probs < 0).any()) or not torch.allclose(
+        probs.sum(1), torch.ones((), dtype=probs.dtype), atol=1e-4
+    ):
+        raise ValueError("probs must hold probability rows (non-negative, summing to 1); apply softmax first")
+    confidence, prediction = probs.max(dim=1)
+    correct = (prediction == targets.to(prediction.device)).to(probs.dtype)
+    which = torch.clamp(torch.ceil(confidence * bins).long() - 1, 0, bins - 1)  # bins (lo, hi]
+    conf_sum = probs.new_zeros(bins).index_add_(0, which, confidence)
+    acc_sum = probs.new_zeros(bins).index_add_(0, which, correct)
+    return float((conf_sum - acc_sum).abs().sum() / probs.shape[0])
 
 
 def r2_score(y_true: torch.Tensor, y_pred: torch.Tensor) -> float:

@@ -406,3 +406,20 @@ def test_evaluate_trained_probes_attributes_and_skips_unlabelled_entries():
     assert "on 80 test samples" in hair.protocol, hair.protocol  # the 20 entries marked -1 were skipped
     with pytest.raises(ValueError, match="no attribute 'eyes'"):
         evaluate_trained(model, data, probes=("linear",), attributes=("eyes",), clustering=False)
+
+
+def test_expected_calibration_error_against_a_hand_computed_case():
+    from simvae_core.evaluate import expected_calibration_error
+
+    # confidences 0.9 (correct), 0.9 (wrong), 0.6 (correct), 0.55 (wrong) in 10 bins:
+    # bin (0.8, 0.9]: conf 0.9, acc 0.5 -> 2/4 · 0.4; bin (0.5, 0.6]: conf 0.575, acc 0.5 -> 2/4 · 0.075
+    probs = torch.tensor([[0.9, 0.1], [0.9, 0.1], [0.4, 0.6], [0.55, 0.45]], dtype=torch.float64)
+    targets = torch.tensor([0, 1, 1, 1])
+    assert abs(expected_calibration_error(probs, targets) - (0.5 * 0.4 + 0.5 * 0.075)) < 1e-12
+    # a Bayes posterior sampled from its own predictions is calibrated
+    g = torch.Generator().manual_seed(0)
+    p = torch.softmax(2 * torch.randn(50_000, 5, generator=g, dtype=torch.float64), dim=1)
+    y = torch.multinomial(p, 1, generator=g).squeeze(1)
+    assert expected_calibration_error(p, y) < 0.01
+    with pytest.raises(ValueError, match="probability rows"):
+        expected_calibration_error(torch.ones(3, 2), torch.zeros(3, dtype=torch.long))
