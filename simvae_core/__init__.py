@@ -21,6 +21,7 @@ Submodules are imported lazily, so ``import simvae_core`` is cheap (no torch unt
 - ``mi``          MI bounds on one scores matrix (InfoNCE, NWJ, JS, SMILE, I_α, BA), critics, known-MI data
 - ``geometry``    representation geometry: spectrum, RankMe, alignment/uniformity, within-group variance
 - ``linear_theory``  closed-form linear-Gaussian SSL: spectral contrastive vs pPCA optima, E12 dynamics
+- ``collapse``    dimensional-collapse toys (Jing et al. 2022): strong augmentation, implicit regularisation
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ _SUBMODULES = (
     "geometry",
     "linear_theory",
     "mi",
+    "collapse",
     "config",
     "experiment",
     "figures",
@@ -84,6 +86,7 @@ __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import (  # noqa: F401
         augment,
+        collapse,
         config,
         data,
         decoders,

@@ -672,3 +672,124 @@ def two_layer_linear_gd(
             "record_every": every,
         },
     )
+
+
+# --------------------------------------------------------------------------------------------- E12, sampled
+
+__all__ += ["two_layer_linear_sgd"]
+
+
+def _spectral_sample_gradient(w: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    """``∂/∂W`` of ``spectral_contrastive_loss(x1 Wᵀ, x2 Wᵀ)`` (formula in ``two_layer_linear_sgd``)."""
+    n = x1.shape[0]
+    z1, z2 = x1 @ w.T, x2 @ w.T  # (N, o)
+    p = np.sum(z1 * z2, axis=1, keepdims=True)  # (N, 1)
+    dz1 = -2 * z2 / n + 2 * (z1 @ (z2.T @ z2) - p * z2) / (n * (n - 1))
+    dz2 = -2 * z1 / n + 2 * (z2 @ (z1.T @ z1) - p * z1) / (n * (n - 1))
+    return dz1.T @ x1 + dz2.T @ x2  # (o, D)
+
+
+def two_layer_linear_sgd(
+    s: tuple[float, ...] | np.ndarray = E12_S,
+    r: tuple[float, ...] | np.ndarray = E12_R,
+    init: float = 0.05,
+    lr: float = 2e-2,
+    steps: int = 20_000,
+    seed: int = 0,
+    *,
+    batch_size: int = 512,
+    hidden_dim: int | None = None,
+    out_dim: int | None = None,
+    record_every: int | None = None,
+) -> TwoLayerGDResult:
+    """Minibatch SGD on the *sample* spectral contrastive loss of f = W₂W₁x: E12 trained on data.
+
+    The same model as ``two_layer_linear_gd`` (feature basis: ``x = √s ⊙ ξ``, ``x⁺ = √s ⊙ ξ⁺`` with
+    ``ξ⁺_i = r_i ξ_i + √(1 − r_i²) η_i``, ξ, η ~ N(0, I)), but each step draws ``batch_size`` fresh pairs
+    and descends ``spectral_contrastive_loss`` (unbiased: its expectation is the population loss). With
+    ``Z₁ = X₁Wᵀ``, ``Z₂ = X₂Wᵀ``, ``p_i = z₁ᵢᵀz₂ᵢ``, ``A = Z₁ᵀZ₁``, ``B = Z₂ᵀZ₂`` and N pairs:
+
+        ∂L/∂Z₁ = −2 Z₂ / N + 2 (Z₁ B − diag(p) Z₂) / (N (N − 1))   (and symmetrically for Z₂),
+        G = ∂L/∂W = (∂L/∂Z₁)ᵀ X₁ + (∂L/∂Z₂)ᵀ X₂,   ∂L/∂W₂ = G W₁ᵀ,   ∂L/∂W₁ = W₂ᵀ G.
+
+    Gradient noise breaks the conserved balancedness of gradient flow, so the pre-head stds drift from
+    the balanced prediction (r_i s_i)^{1/4} more than the post-head ones from √r_i. The result has the
+    fields of ``two_layer_linear_gd``'s (``loss`` is the population loss at the recorded steps; the
+    stds are those of the features' contributions computed from the weights). Float64 NumPy, ``seed``
+    drives ``numpy.random.default_rng``. Cost ~0.1 ms per step at the E12 sizes.
+    """
+    s_arr = np.asarray(s, dtype=np.float64)
+    r_arr = np.asarray(r, dtype=np.float64)
+    if s_arr.ndim != 1 or s_arr.shape != r_arr.shape or s_arr.size == 0:
+        raise ValueError(f"s and r must be 1-D of equal length, got shapes {s_arr.shape} and {r_arr.shape}.")
+    if not (np.isfinite(s_arr).all() and (s_arr > 0).all()):
+        raise ValueError(f"s (feature variances) must be finite and > 0, got {s_arr.tolist()}.")
+    if not (np.isfinite(r_arr).all() and ((r_arr >= 0) & (r_arr <= 1)).all()):
+        raise ValueError(f"r (view correlations) must lie in [0, 1], got {r_arr.tolist()}.")
+    init = _number(init, "init", strict=True)
+    lr = _number(lr, "lr", strict=True)
+    steps = check_positive_int(steps, "steps")
+    seed = check_positive_int(seed, "seed", minimum=0)
+    n_pairs = check_positive_int(batch_size, "batch_size", minimum=2)
+    n = s_arr.size
+    h = n if hidden_dim is None else check_positive_int(hidden_dim, "hidden_dim")
+    o = n if out_dim is None else check_positive_int(out_dim, "out_dim")
+    every = (
+        max(1, steps // 1000) if record_every is None else check_positive_int(record_every, "record_every")
+    )
+
+    rng = np.random.default_rng(seed)
+    w1 = init * rng.standard_normal((h, n))
+    w2 = init * rng.standard_normal((o, h))
+    sqrt_s, rs = np.sqrt(s_arr), r_arr * s_arr
+    noise_scale = np.sqrt(1.0 - r_arr**2)
+    traces: dict[str, list] = {k: [] for k in ("step", "loss", "bal", "post", "pre")}
+
+    def record(step: int) -> None:
+        w = w2 @ w1
+        ws = w * s_arr
+        loss = -2 * np.sum(w * w * rs) + np.sum((ws @ w.T) ** 2)
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"SGD diverged at step {step} (lr={lr:g}); use a smaller lr or init.")
+        traces["step"].append(step)
+        traces["loss"].append(loss)
+        traces["bal"].append(np.linalg.norm(w2.T @ w2 - w1 @ w1.T))
+        traces["post"].append(np.linalg.norm(w, axis=0) * sqrt_s)
+        traces["pre"].append(np.linalg.norm(w1, axis=0) * sqrt_s)
+
+    record(0)
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        xi = rng.standard_normal((n_pairs, n))
+        x1 = xi * sqrt_s  # (N, n)
+        x2 = (r_arr * xi + noise_scale * rng.standard_normal((n_pairs, n))) * sqrt_s
+        g = _spectral_sample_gradient(w2 @ w1, x1, x2)  # (o, n)
+        w1, w2 = w1 - lr * (w2.T @ g), w2 - lr * (g @ w1.T)
+        if step % every == 0 or step == steps:
+            record(step)
+    seconds = time.perf_counter() - start
+    post, pre = np.stack(traces["post"]), np.stack(traces["pre"])
+    return TwoLayerGDResult(
+        W1=w1,
+        W2=w2,
+        s=s_arr,
+        r=r_arr,
+        post_std=post[-1],
+        pre_std=pre[-1],
+        record_steps=np.asarray(traces["step"]),
+        loss=np.asarray(traces["loss"]),
+        balancedness=np.asarray(traces["bal"]),
+        post_trace=post,
+        pre_trace=pre,
+        seconds=seconds,
+        settings={
+            "init": init,
+            "lr": lr,
+            "steps": steps,
+            "seed": seed,
+            "batch_size": n_pairs,
+            "hidden_dim": h,
+            "out_dim": o,
+            "record_every": every,
+        },
+    )
