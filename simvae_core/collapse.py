@@ -85,12 +85,15 @@ def effective_rank_from_spectrum(
     entropy rank of the covariance spectrum itself (what VERIFICATION.md's E13 pilot calls RankMe); it is
     smaller whenever the spectrum is uneven, since squaring sharpens it.
     """
+    from .geometry import effective_rank
+
     if of not in ("singular_values", "eigenvalues"):
         raise ValueError(f"of must be 'singular_values' or 'eigenvalues', got {of!r}.")
     lam = np.clip(np.asarray(eigenvalues, dtype=np.float64), 0.0, None)
     sv = np.sqrt(lam) if of == "singular_values" else lam
-    p = sv / sv.sum(-1, keepdims=True) + eps
-    return np.exp(-(p * np.log(p)).sum(-1))
+    rows = sv.reshape(-1, sv.shape[-1])  # geometry.effective_rank takes one spectrum at a time
+    ranks = [effective_rank(torch.from_numpy(row), eps=eps) for row in rows]
+    return np.asarray(ranks, dtype=np.float64).reshape(sv.shape[:-1])
 
 
 def _spectrum(z: torch.Tensor) -> torch.Tensor:

@@ -621,7 +621,16 @@ class _PrototypeHead(nn.Module):
         return e @ w.T.to(e.dtype)
 
 
-class DINOModel(EmbeddingModel):
+class _PrototypeModel(EmbeddingModel):
+    """Methods that score an ℓ2-normalised embedding against prototypes (DINO, SwAV): ``encode(x,
+    after_head=True)`` returns that normalised embedding, not the prototype scores."""
+
+    def _encode_batch(self, x, after_head):
+        h = self.encoder(x)
+        return F.normalize(self.head(h), dim=-1) if after_head else h
+
+
+class DINOModel(_PrototypeModel):
     """DINO (Caron et al. 2021): self-distillation; the student matches the centred, sharpened teacher's
     distribution over ``n_prototypes``; the teacher is an EMA of the student (momentum 0.99 held constant;
     official 0.996 → 1). Two global views, no multi-crop. ``encode(after_head=True)`` gives the ℓ2-normalised
@@ -653,10 +662,6 @@ class DINOModel(EmbeddingModel):
         self.register_buffer("center", torch.zeros(1, self.n_prototypes))
         self._pending: torch.Tensor | None = None
 
-    def _encode_batch(self, x, after_head):
-        h = self.encoder(x)
-        return F.normalize(self.head(h), dim=-1) if after_head else h
-
     def objective(self, views, index, amp):
         student = _Online(self.encoder, self.scores)
         _, s = self._views_forward(views, amp, student)  # (B, J, K)
@@ -675,7 +680,7 @@ class DINOModel(EmbeddingModel):
             self._pending = None
 
 
-class SwAVModel(EmbeddingModel):
+class SwAVModel(_PrototypeModel):
     """SwAV (Caron et al. 2020): swapped prediction of Sinkhorn–Knopp codes over ``n_prototypes`` normalised
     prototypes (no queue, no multi-crop, prototypes trained from the first step)."""
 
@@ -699,10 +704,6 @@ class SwAVModel(EmbeddingModel):
         self.epsilon = _check_temperature(epsilon, "epsilon")
         self.sinkhorn_iterations = check_positive_int(sinkhorn_iterations, "sinkhorn_iterations")
         self.scores = _PrototypeHead(self.head, self.embed_dim, self.n_prototypes, weight_norm=False)
-
-    def _encode_batch(self, x, after_head):
-        h = self.encoder(x)
-        return F.normalize(self.head(h), dim=-1) if after_head else h
 
     def objective(self, views, index, amp):
         with torch.no_grad():  # the official code normalises the prototypes before every step
