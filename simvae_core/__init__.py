@@ -1,27 +1,21 @@
 """simvae_core: the SSL latent-variable model of SimVAE, its closed forms, and the tools the notebooks use.
 
-Submodules are imported lazily, so ``import simvae_core`` is cheap (no torch until a name is used):
+The package is layered like the paper; every arrow points down, and there is no cycle:
 
-- ``ssl_model``   the generative SSL model p(y) p(z_j | y) p(x_j | z_j), its sampler and closed forms
-- ``decoders``    fixed random decoders x = g(z): identity, linear, injective MLP, shape renderer
-- ``config``      typed run profiles (smoke / default / full) shared by notebooks, CLI and tests
-- ``experiment``  one notebook run: profile, seed, figure output with provenance
-- ``figures``     the plotting style and the one ``savefig`` every notebook calls, plus its manifest
-- ``repro``       seeding, code and package versions, device choice
-- ``pipeline``    executes notebooks with papermill (``python -m simvae_core.pipeline``)
+- ``theory``      the SSL model ``p(y) p(z_j | y) p(x_j | z_j)``, its closed forms, linear-Gaussian SSL,
+                  fixed generators, data with known MI
+- ``objectives``  ELBO_SSL and the VAE family, the ten discriminative losses, the MI bounds
 - ``data``        datasets with fixed splits (synthetic, digits, mnist5k, fashion_mnist, mnist, ...)
-- ``augment``     batched per-sample augmentations returning their parameters (style labels)
-- ``nets``        encoders and decoders (the authors' MLP and ResNet-like nets, conv, vector, linear)
-- ``losses``      ELBO_SSL (SimVAE), VAE, β-VAE, CR-VAE (and, lazily, the discriminative losses)
-- ``discriminative``  SimCLR, CLIP, MoCo, instance discrimination, VICReg, Barlow Twins, BYOL, SimSiam,
-                  DINO, SwAV: pure loss functions on view embeddings (B, J, d)
-- ``models``      the trainable models: VAE family; encoder + projection head for the discriminative family
-- ``train``       ``fit(method, data, ...)``: one loop for every method, checkpoints, exact resume
-- ``evaluate``    probes (linear, MLP, kNN), clustering, R², active units
-- ``mi``          MI bounds on one scores matrix (InfoNCE, NWJ, JS, SMILE, I_α, BA), critics, known-MI data
-- ``geometry``    representation geometry: spectrum, RankMe, alignment/uniformity, within-group variance
-- ``linear_theory``  closed-form linear-Gaussian SSL: spectral contrastive vs pPCA optima, E12 dynamics
-- ``collapse``    dimensional-collapse toys (Jing et al. 2022): strong augmentation, implicit regularisation
+- ``learning``    networks, models, augmentations, ``fit``, checkpoints, MI critics
+- ``analysis``    probes, metrics, clustering, the evaluation protocol, geometry, collapse toys
+- ``notebook``    run profiles, ``start_run``, figures and the papermill pipeline (beside the others)
+- ``checks``, ``atomic``, ``repro``   input checks, atomic writes, seeds and versions (beneath them all)
+- ``cli``         ``simvae train|evaluate`` (also ``python -m simvae_core``)
+
+The most used names are available here, e.g. ``sc.fit``, ``sc.SSLModel``, ``sc.load_dataset``,
+``sc.evaluate_trained``, ``sc.start_run``. They are resolved on first use, because importing torch takes
+about 1.3 s and ``import simvae_core`` (by the command line's ``--help``, the notebook pipeline, the tests'
+collection) should not pay it; the table below is the whole public API of this level.
 """
 
 from __future__ import annotations
@@ -29,88 +23,70 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-# public name -> submodule that defines it
-_EXPORTS: dict[str, str] = {
-    # ssl_model
-    "SSLModel": "ssl_model",
-    "GroupSample": "ssl_model",
-    "Posterior": "ssl_model",
-    "log_p_z": "ssl_model",
-    "expected_log_p_z": "ssl_model",
-    "posterior_y": "ssl_model",
-    "view_mutual_information": "ssl_model",
-    "content_mutual_information": "ssl_model",
-    "posterior_over_groups": "ssl_model",
-    "instance_discrimination_softmax": "ssl_model",
-    "content_style_variances": "ssl_model",
-    # config / experiment / figures / repro
-    "Profile": "config",
-    "resolve_profile": "config",
-    "PROFILE_NAMES": "config",
-    "start_run": "experiment",
-    "ExperimentRun": "experiment",
-    "savefig": "figures",
-    "set_style": "figures",
+# public name -> the module that defines it (subpackages map to themselves)
+_API: dict[str, str] = {
+    # theory
+    "SSLModel": "theory.ssl_model",
+    "GroupSample": "theory.ssl_model",
+    "Posterior": "theory.ssl_model",
+    "log_p_z": "theory.ssl_model",
+    "expected_log_p_z": "theory.ssl_model",
+    "posterior_y": "theory.ssl_model",
+    "view_mutual_information": "theory.ssl_model",
+    "content_mutual_information": "theory.ssl_model",
+    "posterior_over_groups": "theory.ssl_model",
+    "instance_discrimination_softmax": "theory.ssl_model",
+    "content_style_variances": "theory.ssl_model",
+    # data, learning, analysis
+    "load_dataset": "data",
+    "fit": "learning.train",
+    "model_from_checkpoint": "learning.train",
+    "evaluate_trained": "analysis.evaluate",
+    "evaluate_representation": "analysis.evaluate",
+    "linear_probe": "analysis.probes",
+    "mlp_probe": "analysis.probes",
+    "knn_probe": "analysis.probes",
+    # notebook support, reproducibility
+    "Profile": "notebook.profiles",
+    "resolve_profile": "notebook.profiles",
+    "PROFILE_NAMES": "notebook.profiles",
+    "start_run": "notebook.experiment",
+    "ExperimentRun": "notebook.experiment",
+    "savefig": "notebook.figures",
+    "set_style": "notebook.figures",
     "seed_everything": "repro",
     "default_device": "repro",
-    # data / training
-    "load_dataset": "data",
-    "fit": "train",
 }
-_SUBMODULES = (
-    "ssl_model",
-    "decoders",
+_SUBPACKAGES = (
+    "theory",
+    "objectives",
     "data",
-    "augment",
-    "nets",
-    "losses",
-    "discriminative",
-    "models",
-    "train",
-    "evaluate",
-    "geometry",
-    "linear_theory",
-    "mi",
-    "collapse",
-    "config",
-    "experiment",
-    "figures",
+    "learning",
+    "analysis",
+    "notebook",
+    "checks",
+    "atomic",
     "repro",
-    "pipeline",
 )
+# ``sc.evaluate`` is the evaluation module (as in 0.1, where ``sc.evaluate.evaluate_trained`` was documented)
+_MODULE_ALIASES = {"evaluate": "analysis.evaluate"}
 
-__all__ = sorted(_EXPORTS) + list(_SUBMODULES)
+__all__ = sorted(_API) + sorted(_MODULE_ALIASES) + list(_SUBPACKAGES) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import (  # noqa: F401
-        augment,
-        collapse,
-        config,
-        data,
-        decoders,
-        discriminative,
-        evaluate,
-        experiment,
-        figures,
-        geometry,
-        linear_theory,
-        losses,
-        mi,
-        models,
-        nets,
-        pipeline,
-        repro,
-        ssl_model,
-        train,
-    )
-    from .config import PROFILE_NAMES, Profile, resolve_profile  # noqa: F401
+    from . import analysis, atomic, checks, data, learning, notebook, objectives, repro, theory  # noqa: F401
+    from .analysis import evaluate  # noqa: F401
+    from .analysis.evaluate import evaluate_representation, evaluate_trained  # noqa: F401
+    from .analysis.probes import knn_probe, linear_probe, mlp_probe  # noqa: F401
     from .data import load_dataset  # noqa: F401
-    from .experiment import ExperimentRun, start_run  # noqa: F401
-    from .figures import savefig, set_style  # noqa: F401
+    from .learning.train import fit, model_from_checkpoint  # noqa: F401
+    from .notebook.experiment import ExperimentRun, start_run  # noqa: F401
+    from .notebook.figures import savefig, set_style  # noqa: F401
+    from .notebook.profiles import PROFILE_NAMES, Profile, resolve_profile  # noqa: F401
     from .repro import default_device, seed_everything  # noqa: F401
-    from .ssl_model import (  # noqa: F401
+    from .theory.ssl_model import (  # noqa: F401
         GroupSample,
         Posterior,
         SSLModel,
@@ -123,18 +99,22 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         posterior_y,
         view_mutual_information,
     )
-    from .train import fit  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _EXPORTS:
-        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-        return getattr(module, name)
-    raise AttributeError(
-        f"module 'simvae_core' has no attribute {name!r}; public names: {', '.join(__all__)}"
-    )
+    """Resolve a public name on first use (see the module docstring for why), then cache it."""
+    if name in _SUBPACKAGES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    elif name in _MODULE_ALIASES:
+        value = importlib.import_module(f"{__name__}.{_MODULE_ALIASES[name]}")
+    elif name in _API:
+        value = getattr(importlib.import_module(f"{__name__}.{_API[name]}"), name)
+    else:
+        raise AttributeError(
+            f"module 'simvae_core' has no attribute {name!r}; public names: {', '.join(__all__)}"
+        )
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

@@ -45,7 +45,7 @@ class NotebookOutputs(pytest.Item):
     def runtest(self) -> None:
         import nbformat
 
-        from simvae_core import figures
+        from simvae_core.notebook import figures
 
         notebook_file = self.parent
         path = Path(str(notebook_file.fspath))

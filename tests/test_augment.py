@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from simvae_core.augment import (
+from simvae_core.learning.augment import (
     PRESETS,
     AugmentConfig,
     Augmenter,
@@ -78,16 +78,16 @@ def test_presets_follow_the_papers_recipes():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"hflip": 1.5}, r"hflip must be in \[0.0, 1.0\] \(a probability\)"),
-        ({"grayscale_p": -0.1}, "grayscale_p must be in"),
+        ({"hflip": 1.5}, r"hflip must be a finite number in \[0, 1\] \(a probability\)"),
+        ({"grayscale_p": -0.1}, "grayscale_p must be a finite number in"),
         ({"crop_scale": (0.9, 0.4)}, r"crop_scale must satisfy 0.0 < lo <= hi <= 1.0"),
         ({"crop_scale": (0.0, 1.0)}, "crop_scale must satisfy"),
         ({"crop_scale": 0.5}, r"crop_scale must be a pair \(lo, hi\)"),
         ({"crop_ratio": (-1, 2)}, "crop_ratio must satisfy"),
-        ({"hue": 0.7}, r"hue must be in \[0.0, 0.5\]"),
+        ({"hue": 0.7}, r"hue must be a finite number in \[0, 0.5\]"),
         ({"brightness": float("nan")}, "brightness must be a finite number"),
-        ({"rotation": -5}, "rotation must be in"),
-        ({"binarize": 2}, "binarize must be in"),
+        ({"rotation": -5}, "rotation must be a finite number in"),
+        ({"binarize": 2}, "binarize must be a finite number in"),
         ({"padding": "wrap"}, "padding must be one of"),
         ({"include_original": 1}, "include_original must be True or False"),
     ],

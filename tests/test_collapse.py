@@ -1,4 +1,4 @@
-"""simvae_core.collapse: Jing et al.'s dimensional-collapse toys, their loss, gradient identity and ranks."""
+"""analysis.collapse: Jing et al.'s dimensional-collapse toys, their loss, gradient identity and ranks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from simvae_core import geometry
-from simvae_core.collapse import (
+from simvae_core.analysis import geometry
+from simvae_core.analysis.collapse import (
     augmentation_collapse,
     decaying_init,
     effective_rank_from_spectrum,

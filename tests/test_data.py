@@ -18,6 +18,9 @@ import pytest
 import torch
 
 from simvae_core import data
+from simvae_core.data import files as data_files
+from simvae_core.data import loaders as data_loaders
+from simvae_core.data import splits as data_splits
 from simvae_core.data import (
     CELEBA_ATTRIBUTES,
     DATASETS,
@@ -65,7 +68,7 @@ def sha256(blob: bytes) -> str:
 
 
 class FakeNetwork:
-    """Stands in for ``data._fetch``: serves ``files`` by the URL's last path component, logs each call."""
+    """Stands in for ``data.files._fetch``: serves ``files`` by the URL's last path component, logs each call."""
 
     def __init__(self, files: dict[str, bytes]):
         self.files = files
@@ -82,13 +85,13 @@ class FakeNetwork:
 @pytest.fixture
 def no_system_fashion(monkeypatch, tmp_path):
     """Hide Debian's Fashion-MNIST so that the cache / download path is exercised."""
-    monkeypatch.setattr(data, "FASHION_MNIST_SYSTEM_DIR", tmp_path / "not-installed")
+    monkeypatch.setattr(data_loaders, "FASHION_MNIST_SYSTEM_DIR", tmp_path / "not-installed")
 
 
 def patch_checksums(monkeypatch, name: str, files: dict[str, bytes]) -> None:
     """Point the checksum table of ``name`` at our tiny files (same file names and URLs)."""
-    table = tuple(r._replace(checksum=sha256(files[r.filename])) for r in data._RESOURCES[name])
-    monkeypatch.setitem(data._RESOURCES, name, table)
+    table = tuple(r._replace(checksum=sha256(files[r.filename])) for r in data_files._RESOURCES[name])
+    monkeypatch.setitem(data_files._RESOURCES, name, table)
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -149,7 +152,7 @@ def test_download_verify_cache_and_reuse(monkeypatch, tmp_path, no_system_fashio
     files = tiny_idx_files()
     patch_checksums(monkeypatch, name, files)
     net = FakeNetwork(files)
-    monkeypatch.setattr(data, "_fetch", net)
+    monkeypatch.setattr(data_files, "_fetch", net)
 
     ds = load_dataset(name, root=tmp_path)
     # from the official hosts, one request per file
@@ -167,7 +170,7 @@ def test_download_verify_cache_and_reuse(monkeypatch, tmp_path, no_system_fashio
     assert leftovers(tmp_path) == []
 
     # second load: from the processed cache, the network is not touched
-    monkeypatch.setattr(data, "_fetch", lambda url, dest: pytest.fail(f"fetched {url} again"))
+    monkeypatch.setattr(data_files, "_fetch", lambda url, dest: pytest.fail(f"fetched {url} again"))
     again = load_dataset(name, root=tmp_path, download=False)
     torch.testing.assert_close(again.train.x, ds.train.x)
     torch.testing.assert_close(again.val.labels, ds.val.labels)
@@ -176,7 +179,7 @@ def test_download_verify_cache_and_reuse(monkeypatch, tmp_path, no_system_fashio
     with pytest.raises(ValueError, match="val_size=30 leaves no training data"):
         load_dataset(name, root=tmp_path, val_size=30)
     # without the processed file, the raw files in the cache are parsed again (still no network)
-    (tmp_path / name / f"processed_v{data._CACHE_VERSION}.pt").unlink()
+    (tmp_path / name / f"processed_v{data_files._CACHE_VERSION}.pt").unlink()
     torch.testing.assert_close(load_dataset(name, root=tmp_path, download=False).test.x, ds.test.x)
 
 
@@ -188,9 +191,9 @@ def test_real_fetch_with_file_urls_and_mirror_fallback(monkeypatch, tmp_path):
         (served / filename).write_bytes(blob)
     mirrors = ((tmp_path / "dead").as_uri() + "/", served.as_uri() + "/")
     table = tuple(
-        r._replace(urls=mirrors, checksum=sha256(files[r.filename])) for r in data._RESOURCES["mnist"]
+        r._replace(urls=mirrors, checksum=sha256(files[r.filename])) for r in data_files._RESOURCES["mnist"]
     )
-    monkeypatch.setitem(data._RESOURCES, "mnist", table)
+    monkeypatch.setitem(data_files._RESOURCES, "mnist", table)
     ds = load_dataset("mnist", root=tmp_path / "cache")
     assert len(ds.train) + len(ds.val) == 30
     assert leftovers(tmp_path / "cache") == []
@@ -201,7 +204,7 @@ def test_checksum_mismatch_deletes_the_download(monkeypatch, tmp_path, no_system
     patch_checksums(monkeypatch, "mnist", files)
     good = files["train-labels-idx1-ubyte.gz"]
     monkeypatch.setattr(
-        data, "_fetch", FakeNetwork({**files, "train-labels-idx1-ubyte.gz": good[:-3] + b"xyz"})
+        data_files, "_fetch", FakeNetwork({**files, "train-labels-idx1-ubyte.gz": good[:-3] + b"xyz"})
     )
     actual = hashlib.sha256(good[:-3] + b"xyz").hexdigest()
     expected = hashlib.sha256(good).hexdigest()
@@ -210,7 +213,7 @@ def test_checksum_mismatch_deletes_the_download(monkeypatch, tmp_path, no_system
     ):
         load_dataset("mnist", root=tmp_path)
     assert not (tmp_path / "mnist" / "train-labels-idx1-ubyte.gz").exists()
-    assert not (tmp_path / "mnist" / f"processed_v{data._CACHE_VERSION}.pt").exists()
+    assert not (tmp_path / "mnist" / f"processed_v{data_files._CACHE_VERSION}.pt").exists()
     assert leftovers(tmp_path) == []
 
 
@@ -225,7 +228,7 @@ def test_corrupt_file_in_cache_is_reported_not_deleted(monkeypatch, tmp_path):
 
 
 def test_offline_errors_say_where_to_get_the_data(monkeypatch, tmp_path, no_system_fashion):
-    monkeypatch.setattr(data, "_fetch", lambda url, dest: pytest.fail("download=False must not fetch"))
+    monkeypatch.setattr(data_files, "_fetch", lambda url, dest: pytest.fail("download=False must not fetch"))
     with pytest.raises(DatasetNotAvailableError) as info:
         load_dataset("fashion_mnist", root=tmp_path, download=False)
     msg = str(info.value)
@@ -242,7 +245,7 @@ def test_offline_errors_say_where_to_get_the_data(monkeypatch, tmp_path, no_syst
     def unreachable(url, dest):
         raise urllib.error.URLError("no route to host")
 
-    monkeypatch.setattr(data, "_fetch", unreachable)
+    monkeypatch.setattr(data_files, "_fetch", unreachable)
     with pytest.raises(DatasetNotAvailableError, match="no route to host") as info:
         load_dataset("mnist", root=tmp_path)
     msg = str(info.value)
@@ -288,7 +291,7 @@ def test_cifar10_from_a_tiny_tarball(monkeypatch, tmp_path):
     blob = cifar_tarball()
     patch_checksums(monkeypatch, "cifar10", {"cifar-10-python.tar.gz": blob})
     net = FakeNetwork({"cifar-10-python.tar.gz": blob})
-    monkeypatch.setattr(data, "_fetch", net)
+    monkeypatch.setattr(data_files, "_fetch", net)
     ds = load_dataset("cifar10", root=tmp_path)
     assert net.calls == ["https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"]
     assert (len(ds.train), len(ds.val), len(ds.test)) == (18, 2, 6)
@@ -309,7 +312,7 @@ def test_cifar10_refuses_pickles_that_run_code(monkeypatch, tmp_path):
 
     blob = cifar_tarball(extra=pickle.dumps({b"data": Evil(), b"labels": []}, protocol=2))
     patch_checksums(monkeypatch, "cifar10", {"cifar-10-python.tar.gz": blob})
-    monkeypatch.setattr(data, "_fetch", FakeNetwork({"cifar-10-python.tar.gz": blob}))
+    monkeypatch.setattr(data_files, "_fetch", FakeNetwork({"cifar-10-python.tar.gz": blob}))
     with pytest.raises(ValueError, match=r"refusing to unpickle (__builtin__|builtins)\.print"):
         load_dataset("cifar10", root=tmp_path)
 
@@ -365,7 +368,7 @@ def celeba_files(directory: Path, *, zipped: bool = True) -> dict[str, bytes]:
 def test_celeba_from_user_placed_files(monkeypatch, tmp_path):
     files = celeba_files(tmp_path / "celeba")
     patch_checksums(monkeypatch, "celeba", files)
-    monkeypatch.setattr(data, "_fetch", lambda url, dest: pytest.fail("all files are in place"))
+    monkeypatch.setattr(data_files, "_fetch", lambda url, dest: pytest.fail("all files are in place"))
     ds = load_dataset("celeba", root=tmp_path, image_size=8, crop_size=16, download=False)
     assert (len(ds.train), len(ds.val), len(ds.test)) == (3, 1, 2)
     assert ds.x_shape == (3, 8, 8) and ds.train.x.shape == (3, 3, 8, 8) and ds.train.x.dtype == torch.uint8
@@ -408,7 +411,7 @@ def test_celeba_missing_files_message(monkeypatch, tmp_path):
     assert str(tmp_path / "celeba") in msg and "drive.google.com" in msg
 
     # Google Drive answers the big zip with an HTML page: the checksum error says so and how to proceed
-    monkeypatch.setattr(data, "_fetch", FakeNetwork({"0B7EVK8r0v71pZjFTYXZWM3FlRnM": b"<!DOCTYPE html><p>"}))
+    monkeypatch.setattr(data_files, "_fetch", FakeNetwork({"0B7EVK8r0v71pZjFTYXZWM3FlRnM": b"<!DOCTYPE html><p>"}))
     with pytest.raises(ChecksumError, match=r"img_align_celeba.zip(.|\n)*HTML page(.|\n)*by hand"):
         load_dataset("celeba", root=tmp_path)
     assert leftovers(tmp_path) == [] and not (tmp_path / "celeba" / "img_align_celeba.zip").exists()
@@ -432,7 +435,7 @@ FASHION = data.FASHION_MNIST_SYSTEM_DIR
     not (FASHION / "train-images-idx3-ubyte.gz").is_file(), reason="dataset-fashion-mnist absent"
 )
 def test_debian_fashion_mnist(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_fetch", lambda url, dest: pytest.fail("the Debian files come first"))
+    monkeypatch.setattr(data_files, "_fetch", lambda url, dest: pytest.fail("the Debian files come first"))
     ds = load_dataset("fashion_mnist", root=tmp_path)
     assert (len(ds.train), len(ds.val), len(ds.test)) == (54_000, 6_000, 10_000)
     assert ds.train.x.shape == (54_000, 1, 28, 28) and ds.test.x.dtype == torch.uint8
@@ -473,7 +476,7 @@ def test_split_indices_are_disjoint_fixed_and_nested():
     from sklearn.datasets import load_digits
 
     labels = load_digits().target
-    test, val, train = data._carve(labels, (359, 180), "digits")
+    test, val, train = data_splits._carve(labels, (359, 180), "digits")
     assert (
         len(np.intersect1d(test, val))
         == len(np.intersect1d(test, train))
@@ -483,7 +486,7 @@ def test_split_indices_are_disjoint_fixed_and_nested():
     assert len(test) + len(val) + len(train) == len(labels)
     # pinned: a split that moves with a library version would silently change every result
     assert test[:8].tolist() == [5, 6, 9, 18, 21, 23, 26, 27] and val[:5].tolist() == [24, 25, 38, 48, 65]
-    test2, val2, _ = data._carve(labels, (359, 300), "digits")
+    test2, val2, _ = data_splits._carve(labels, (359, 300), "digits")
     assert np.array_equal(test2, test) and np.isin(val, val2).all()
 
 

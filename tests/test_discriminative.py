@@ -16,9 +16,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from simvae_core import discriminative as D
-from simvae_core import losses
-from simvae_core.losses import LossOutput
+from simvae_core.objectives import discriminative as D
+from simvae_core.objectives.output import LossOutput
 
 F64 = torch.float64
 TOL = dict(rtol=1e-10, atol=1e-10)
@@ -667,7 +666,7 @@ def test_update_center_formula(shape):
 # registry and validation
 
 
-def test_registry_and_lazy_export_from_losses():
+def test_registry_maps_every_method_to_its_official_loss():
     assert D.LOSS_FUNCTIONS["simclr"] is D.nt_xent and D.LOSS_FUNCTIONS["moco"] is D.moco_symmetric
     assert set(D.LOSS_FUNCTIONS) == {
         "simclr", "clip", "moco", "instance_discrimination", "vicreg",
@@ -677,10 +676,6 @@ def test_registry_and_lazy_export_from_losses():
         D.LOSS_FUNCTIONS["simclr2"]
     with pytest.raises(KeyError):
         D.LOSS_FUNCTIONS["nope"]
-    for name in D.__all__:
-        assert getattr(losses, name) is getattr(D, name)
-    with pytest.raises(AttributeError, match="no attribute 'not_a_loss'"):
-        losses.not_a_loss  # noqa: B018
 
 
 Z = randn(B, 2, DIM, seed=40)
@@ -694,7 +689,7 @@ BAD_CALLS = [
     (lambda: D.nt_xent(Z[:1]), ValueError, r"at least 2 groups \(B >= 2\)"),
     (lambda: D.nt_xent(Z, 0.0), ValueError, r"temperature must be a finite number > 0, got 0.0"),
     (lambda: D.nt_xent(Z, -1.0), ValueError, r"temperature must be a finite number > 0"),
-    (lambda: D.nt_xent(Z, "hot"), TypeError, r"temperature must be a positive number, got str"),
+    (lambda: D.nt_xent(Z, "hot"), TypeError, r"temperature must be a number, got str"),
     (lambda: D.nt_xent(Z.masked_fill(Z > 1, math.nan)), ValueError, r"z contains NaN or inf"),
     (lambda: D.nt_xent(Z.masked_fill(Z > 1, math.inf)), ValueError, r"z contains NaN or inf"),
     (lambda: D.nt_xent(Z.long()), TypeError, r"floating-point dtype"),
@@ -724,7 +719,7 @@ BAD_CALLS = [
     ),
     (lambda: D.instance_discrimination(Z, MEM[:, :2], IDX), ValueError, r"memory must have shape \(N, d\)"),
     (lambda: D.instance_discrimination(Z, MEM, [0, 1]), TypeError, r"index must be a torch.Tensor"),
-    (lambda: D.update_memory(MEM.clone(), Z, IDX, 1.5), ValueError, r"momentum must lie in \[0, 1\]"),
+    (lambda: D.update_memory(MEM.clone(), Z, IDX, 1.5), ValueError, r"momentum must be a finite number in \[0, 1\]"),
     (lambda: D.update_memory(MEM.clone(), Z, IDX * 0), ValueError, r"index must not repeat"),
     (lambda: D.vicreg(Z[:1]), ValueError, r"at least 2 groups"),
     (lambda: D.vicreg(Z, sim_weight=-1.0), ValueError, r"sim_weight must be a finite number >= 0"),
@@ -737,7 +732,7 @@ BAD_CALLS = [
     (lambda: D.dino(Z, randn(B, 3, DIM), torch.zeros(4)), ValueError, r"1 <= J_t <= J = 2"),
     (lambda: D.dino(Z, Z, torch.zeros(5)), ValueError, r"center must have shape \(K,\) or \(1, K\)"),
     (lambda: D.dino(Z, Z, torch.zeros(4), 0.1, 0.0), ValueError, r"teacher_temperature must be a finite"),
-    (lambda: D.update_center(torch.zeros(4), Z, 1.1), ValueError, r"momentum must lie in \[0, 1\]"),
+    (lambda: D.update_center(torch.zeros(4), Z, 1.1), ValueError, r"momentum must be a finite number in \[0, 1\]"),
     (lambda: D.update_center(torch.zeros(3), Z), ValueError, r"center must have shape"),
     (lambda: D.sinkhorn_knopp(Z), ValueError, r"scores must be 2-D with shape \(B, K\)"),
     (lambda: D.sinkhorn_knopp(Z[:, 0], epsilon=0.0), ValueError, r"epsilon must be a finite number > 0"),

@@ -6,8 +6,9 @@ matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from simvae_core import figures, repro  # noqa: E402
-from simvae_core.experiment import start_run  # noqa: E402
+from simvae_core import repro  # noqa: E402
+from simvae_core.notebook import figures  # noqa: E402
+from simvae_core.notebook.experiment import start_run  # noqa: E402
 
 
 def _figure():

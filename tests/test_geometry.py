@@ -1,4 +1,4 @@
-"""simvae_core.geometry on constructed inputs with known answers, and against independent computations."""
+"""analysis.geometry on constructed inputs with known answers, and against independent computations."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import scipy.integrate
 import torch
 import torch.nn.functional as F
 
-from simvae_core.geometry import (
+from simvae_core.analysis.geometry import (
     VarianceTraces,
     alignment,
     covariance_spectrum,
@@ -23,7 +23,7 @@ from simvae_core.geometry import (
     variance_traces,
     within_group_variance_ratio,
 )
-from simvae_core.ssl_model import SSLModel
+from simvae_core.theory.ssl_model import SSLModel
 
 F64 = torch.float64
 

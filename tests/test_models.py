@@ -8,8 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from simvae_core import models, train
-from simvae_core.train import fit, load_checkpoint, model_from_checkpoint
+from simvae_core.learning import methods, models, train
+from simvae_core.learning.checkpoint import load_checkpoint
+from simvae_core.learning.train import fit, model_from_checkpoint
+from simvae_core.objectives import discriminative as D
 
 DISCRIMINATIVE = [
     "simclr",
@@ -33,12 +35,10 @@ def _views(n=64, j=2, d=6, seed=0, noise=0.3):
 
 
 def test_every_discriminative_method_is_registered_with_its_loss():
-    from simvae_core import discriminative
-
     for name in DISCRIMINATIVE:
-        spec = train.get_method(name)
+        spec = methods.get_method(name)
         assert spec.model is models.EMBEDDING_MODELS[name]
-        assert spec.loss is discriminative.LOSS_FUNCTIONS[name]
+        assert spec.loss is D.LOSS_FUNCTIONS[name]
         assert {"head_layers", "head_width", "embed_dim"} <= set(spec.loss_options())
         assert "n_train" not in spec.loss_options()
 
@@ -110,8 +110,8 @@ def test_build_head_shapes_follow_the_official_recipes():
     ("kwargs", "match"),
     [
         (dict(method="simclr", temprature=0.1), r"unknown option 'temprature'.*did you mean 'temperature'"),
-        (dict(method="simclr", temperature=0.0), "temperature must be a positive finite number"),
-        (dict(method="moco", momentum=1.0), r"momentum must be a number in \[0, 1\)"),
+        (dict(method="simclr", temperature=0.0), "temperature must be a finite number > 0"),
+        (dict(method="moco", momentum=1.0), r"momentum must be a finite number in \[0, 1\)"),
         (dict(method="simclr", head_layers=-1), "head_layers"),
         (dict(method="clip", n_views=3, data=_views(j=3)), "at most 2 views"),
         (dict(method="simclr", n_views=1, data=_views(j=1)), "needs n_views >= 2"),

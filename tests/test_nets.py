@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from simvae_core.nets import (
+from simvae_core.learning.nets import (
     ARCHITECTURES,
     Decoder,
     Encoder,
@@ -216,7 +216,7 @@ def test_clear_errors():
 
 
 def test_linear_architecture_is_affine():
-    from simvae_core.nets import build_decoder, build_encoder
+    from simvae_core.learning.nets import build_decoder, build_encoder
 
     enc, dec = build_encoder((20,), 12, arch="linear"), build_decoder(6, (20,), arch="linear")
     x, z = torch.randn(5, 20), torch.randn(5, 6)

@@ -3,7 +3,7 @@ import json
 import nbformat
 import pytest
 
-from simvae_core import figures, pipeline
+from simvae_core.notebook import figures, pipeline
 
 
 def _write_notebook(folder, name="01_tiny.ipynb", body=None):
@@ -96,10 +96,11 @@ def test_cli_param_parsing_and_check_figures(tmp_path, capsys):
         "name": "mnist",
         "flag": True,
     }
-    with pytest.raises(SystemExit, match="key=value"):
+    with pytest.raises(ValueError, match="key=value"):
         pipeline._parse_extra(["oops"])
     assert pipeline.main(["check-figures", "--figures", str(tmp_path)]) == 0
     (tmp_path / "x.png").write_bytes(b"stray")
     assert pipeline.main(["check-figures", "--figures", str(tmp_path)]) == 1
     assert "x.png: on disk but not in manifest.json" in capsys.readouterr().out
-    json.dumps(pipeline._parameters("smoke", 0, None))  # parameters stay JSON-serialisable
+    notebooks = pipeline.discover()
+    json.dumps([list(p.values()) for p in pipeline.resolve_parameters(notebooks, "smoke", 0, None).values()])

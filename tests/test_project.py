@@ -27,7 +27,7 @@ def test_import_is_cheap_and_lazy():
 def test_lazy_attributes_resolve_and_typos_fail_clearly():
     import simvae_core
 
-    assert simvae_core.log_p_z is simvae_core.ssl_model.log_p_z
+    assert simvae_core.log_p_z is simvae_core.theory.ssl_model.log_p_z
     with pytest.raises(AttributeError, match="has no attribute 'log_pz'; public names"):
         simvae_core.log_pz  # noqa: B018
 
@@ -64,7 +64,7 @@ def test_notebooks_are_stored_without_outputs_and_paired(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_each_notebook_has_a_papermill_parameters_cell(path):
-    from simvae_core.config import PROFILE_NAMES
+    from simvae_core.notebook.profiles import PROFILE_NAMES
 
     nb = nbformat.read(path, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
@@ -79,7 +79,7 @@ def test_each_notebook_has_a_papermill_parameters_cell(path):
 
 def test_committed_figures_agree_with_their_manifest():
     """figures/ is what `make figures` wrote: every file listed, every listed file present and unchanged."""
-    from simvae_core import figures
+    from simvae_core.notebook import figures
 
     problems = figures.check_manifest(ROOT / "figures")
     assert not problems, "figures/ and figures/manifest.json disagree (run `make figures`):\n" + "\n".join(

@@ -1,4 +1,4 @@
-"""Closed forms and sampler of simvae_core.ssl_model, each checked against an independent computation."""
+"""Closed forms and sampler of theory.ssl_model, each checked against an independent computation."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import scipy.linalg
 import scipy.stats
 import torch
 
-from simvae_core import ssl_model
-from simvae_core.decoders import InjectiveMLP, ShapeRenderer
-from simvae_core.ssl_model import (
+from simvae_core.theory import ssl_model
+from simvae_core.theory.generators import InjectiveMLP, ShapeRenderer
+from simvae_core.theory.ssl_model import (
     GroupSample,
     Posterior,
     SSLModel,

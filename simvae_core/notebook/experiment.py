@@ -1,0 +1,107 @@
+"""One notebook run: its resolved profile, its seed, and figure output that records both.
+
+Every notebook starts with
+
+    run = start_run("01_ssl_generative_model", profile=profile, seed=seed)
+
+where ``profile`` and ``seed`` come from its papermill ``parameters`` cell. ``run.profile`` holds the
+sizes, ``run.generator(k)`` gives the k-th independent, reproducible random stream, and
+``run.savefig(fig, name)`` writes the figure with its provenance.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import repro
+from . import figures
+from .profiles import Profile, resolve_profile
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+    from matplotlib.figure import Figure
+
+
+@dataclass
+class ExperimentRun:
+    notebook: str
+    profile: Profile
+    seed: int
+    overrides: dict[str, Any] = field(default_factory=dict)
+    figures_dir: Path | None = None
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """What reproduces this run: profile name, resolved sizes, overrides and seed."""
+        return {
+            "profile": self.profile.name,
+            "sizes": self.profile.as_dict(),
+            "overrides": self.overrides,
+            "seed": self.seed,
+        }
+
+    def generator(self, stream: int = 0) -> torch.Generator:
+        """A CPU ``torch.Generator`` for independent stream ``stream`` of this run's seed.
+
+        Streams are derived with NumPy's ``SeedSequence``, so stream 3 of seed 0 is unrelated to stream 0
+        of seed 3 and adding an experiment to a notebook never shifts another one's random numbers.
+        """
+        import numpy as np
+        import torch
+
+        state = np.random.SeedSequence([self.seed, stream]).generate_state(1, dtype=np.uint64)[0]
+        return torch.Generator().manual_seed(int(state) & (2**63 - 1))
+
+    def savefig(self, fig: Figure, name: str, **kwargs: Any) -> None:
+        """Save, record, display and close ``fig`` (see :func:`simvae_core.figures.savefig`).
+
+        Returns None so that a notebook cell ending in ``run.savefig(...)`` prints nothing extra.
+        """
+        figures.savefig(
+            fig,
+            name,
+            notebook=self.notebook,
+            parameters=self.parameters,
+            seed=self.seed,
+            figures_dir=self.figures_dir,
+            **kwargs,
+        )
+
+    @property
+    def figures_root(self) -> Path:
+        """The folder this run's figures go to (``figures/`` only for the default profile)."""
+        return figures.figures_root(self.figures_dir, self.profile.name)
+
+    def describe(self) -> str:
+        p = self.profile
+        return (
+            f"{self.notebook}: profile={p.name} seed={self.seed} n_samples={p.n_samples} steps={p.steps} "
+            f"epochs={p.epochs} n_seeds={p.n_seeds} code={repro.code_version()}; "
+            f"figures -> {self.figures_root}"
+        )
+
+
+def start_run(
+    notebook: str,
+    profile: str | Profile = "default",
+    seed: int = 0,
+    figures_dir: str | os.PathLike | None = None,
+    **overrides: Any,
+) -> ExperimentRun:
+    """Resolve the profile (typed, see :func:`simvae_core.config.resolve_profile`), seed everything,
+    set the plotting style, and print one line that identifies the run."""
+    resolved = resolve_profile(profile, overrides)
+    repro.seed_everything(seed)
+    figures.set_style()
+    run = ExperimentRun(
+        notebook=notebook,
+        profile=resolved,
+        seed=seed,
+        overrides=dict(overrides),
+        figures_dir=Path(figures_dir) if figures_dir is not None else None,
+    )
+    print(run.describe())
+    return run

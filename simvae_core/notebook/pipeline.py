@@ -1,0 +1,332 @@
+"""Execute the notebooks with papermill: the engine behind ``make figures`` and the notebook tests.
+
+    python -m simvae_core.notebook.pipeline run --profile default          # every notebook -> figures/
+    python -m simvae_core.notebook.pipeline run --profile smoke --only 01  # -> build/figures/smoke/
+    python -m simvae_core.notebook.pipeline run --only 04 --param threads=2 --param n_seeds=5
+    python -m simvae_core.notebook.pipeline prepare --profile smoke --out build/nbval/smoke   # for nbval
+    python -m simvae_core.notebook.pipeline check-figures                  # manifest <-> files
+
+Parameters are checked before anything runs. ``--param key=value`` (value in JSON, or a bare word) must
+name a parameter of a selected notebook's ``parameters`` cell, with a value of the type of its default,
+or a field of the run profile (``n_seeds``, ``steps``, ...: see ``simvae_core.notebook.profiles``),
+which reaches the notebook through its ``overrides`` parameter. ``profile`` and ``seed`` are set with
+``--profile`` and ``--seed`` only. Only the default profile writes the committed ``figures/``; other
+profiles write ``build/figures/<profile>/`` unless ``--figures`` names a folder; the run says where.
+
+Papermill always gets an explicit kernel name (``python3``, installed by ``make setup``), so a kernelspec
+stored in a notebook can never break a run. Executed notebooks go to ``build/`` (not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import repro
+from ..checks import did_you_mean
+from . import figures
+from .profiles import PROFILE_FIELDS, PROFILE_NAMES, check_profile_value
+
+KERNEL_NAME = "python3"
+RESERVED = ("profile", "seed")  # set by --profile / --seed, never by --param
+OVERRIDES = "overrides"  # the notebook parameter that carries profile-field overrides
+
+
+def project_root() -> Path:
+    """The directory holding ``notebooks/``: the checkout, or the current directory."""
+    root = repro.repo_root()
+    return root if root is not None else Path.cwd()
+
+
+def discover(notebooks_dir: Path | None = None, only: list[str] | None = None) -> list[Path]:
+    """Numbered notebooks (``NN_name.ipynb``) in order; ``only`` keeps names starting with a prefix."""
+    notebooks_dir = notebooks_dir or project_root() / "notebooks"
+    found = sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+    if not found:
+        raise FileNotFoundError(f"no notebooks (NN_name.ipynb) in {notebooks_dir}")
+    if only:
+        selected = [p for p in found if any(p.stem.startswith(prefix) for prefix in only)]
+        unmatched = [prefix for prefix in only if not any(p.stem.startswith(prefix) for p in found)]
+        if unmatched:
+            raise ValueError(
+                f"no notebook matches {', '.join(unmatched)}; available: {', '.join(p.stem for p in found)}"
+            )
+        found = selected
+    return found
+
+
+# --------------------------------------------------------------------------------------------- parameters
+
+
+def notebook_parameters(path: Path) -> dict[str, Any]:
+    """The names and default values of a notebook's ``parameters`` cell (read, never executed)."""
+    nb = json.loads(Path(path).read_text())
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            params = {}
+            for node in ast.parse(source).body:
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                ):
+                    params[node.targets[0].id] = ast.literal_eval(node.value)
+            return params
+    raise ValueError(f"{path.name} has no cell tagged 'parameters'; papermill cannot parameterise it")
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _check_value(key: str, value: Any, default: Any, where: str) -> Any:
+    """``value`` if it has the type of ``default`` (an int is accepted for a float)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        ok = isinstance(default, bool) and isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float))
+        value = float(value) if ok else value
+    elif default is None:
+        ok = True
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise ValueError(
+            f"--param {key}={json.dumps(value)}: {where} expects {_type_name(default)} (default "
+            f"{default!r}), got {_type_name(value)}"
+        )
+    return value
+
+
+def resolve_parameters(
+    notebooks: list[Path], profile: str, seed: int, extra: Mapping[str, Any] | None
+) -> dict[Path, dict[str, Any]]:
+    """The papermill parameters of every notebook, with ``extra`` checked against what each declares.
+
+    Raises ``ValueError`` before anything runs for: ``profile``/``seed`` given as a ``--param``, a key that
+    no selected notebook and no profile field knows, a value of the wrong type.
+    """
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    extra = dict(extra or {})
+    for key, value in (("profile", profile), ("seed", seed)):
+        if key in extra:
+            raise ValueError(f"--param {key}=... is not allowed: set it with --{key} (now {value!r})")
+    declared = {nb: notebook_parameters(nb) for nb in notebooks}
+    profile_overrides = {}
+    for key, value in extra.items():
+        known_by = [nb for nb, params in declared.items() if key in params]
+        if key in PROFILE_FIELDS and not known_by:
+            profile_overrides[key] = check_profile_value(key, value)
+            continue
+        if not known_by:
+            names = sorted({k for params in declared.values() for k in params} | set(PROFILE_FIELDS))
+            names = [n for n in names if n not in RESERVED and n != OVERRIDES]
+            raise ValueError(
+                f"--param {key}: no selected notebook declares it and it is not a profile field"
+                f"{did_you_mean(key, names)}; known: {', '.join(names)}"
+            )
+        for nb in known_by:
+            extra[key] = _check_value(key, value, declared[nb][key], f"{nb.stem}")
+    if profile_overrides:
+        lacking = [nb.stem for nb, params in declared.items() if OVERRIDES not in params]
+        if lacking:
+            raise ValueError(
+                f"profile overrides {sorted(profile_overrides)} need an '{OVERRIDES}' parameter, which "
+                f"{', '.join(lacking)} lack(s)"
+            )
+    out = {}
+    for nb, params in declared.items():
+        values = {"profile": profile, "seed": seed}
+        values.update({k: v for k, v in extra.items() if k in params})
+        if profile_overrides:
+            values[OVERRIDES] = dict(profile_overrides)
+        out[nb] = values
+    return out
+
+
+def _set_kernelspec(path: Path) -> None:
+    """Point a prepared notebook at our kernel, so nbval or JupyterLab opening it needs no stored kernel."""
+    import nbformat  # a notebook-extra dependency, needed only here
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {
+        "name": KERNEL_NAME,
+        "display_name": "Python 3 (simvae)",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def prepare(
+    profile: str,
+    out: Path,
+    seed: int = 0,
+    only: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+    notebooks_dir: Path | None = None,
+) -> list[Path]:
+    """Write parameterised, unexecuted copies of the notebooks (for nbval to execute)."""
+    import papermill as pm  # a notebook-extra dependency, needed only to execute
+
+    notebooks = discover(notebooks_dir, only)
+    parameters = resolve_parameters(notebooks, profile, seed, extra)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for nb in notebooks:
+        dst = out / nb.name
+        pm.execute_notebook(
+            str(nb),
+            str(dst),
+            parameters=parameters[nb],
+            prepare_only=True,
+            kernel_name=KERNEL_NAME,
+            language="python",
+            progress_bar=False,
+        )
+        _set_kernelspec(dst)
+        written.append(dst)
+    return written
+
+
+def run(
+    profile: str,
+    out: Path,
+    seed: int = 0,
+    only: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+    figures_dir: Path | None = None,
+    notebooks_dir: Path | None = None,
+) -> dict[str, float]:
+    """Execute the notebooks in order; return each one's wall time in seconds. Stops at the first failure.
+
+    Figures go to ``figures_dir`` when given, else where :func:`figures.figures_root` puts ``profile``.
+    """
+    import papermill as pm  # a notebook-extra dependency, needed only to execute
+
+    notebooks = discover(notebooks_dir, only)
+    parameters = resolve_parameters(notebooks, profile, seed, extra)
+    out.mkdir(parents=True, exist_ok=True)
+    # The kernel inherits our environment: that is how a named figures dir reaches the notebook's savefig.
+    previous = os.environ.get("SIMVAE_FIGURES_DIR")
+    if figures_dir is not None:
+        os.environ["SIMVAE_FIGURES_DIR"] = str(Path(figures_dir).resolve())
+    target = figures.figures_root(None, profile)
+    print(f"[pipeline] profile={profile}, seed={seed}: figures -> {target}", flush=True)
+    timings: dict[str, float] = {}
+    try:
+        for nb in notebooks:
+            dst = out / nb.name
+            print(f"[pipeline] {nb.name} -> {dst}", flush=True)
+            start = time.perf_counter()
+            pm.execute_notebook(
+                str(nb),
+                str(dst),
+                parameters=parameters[nb],
+                kernel_name=KERNEL_NAME,
+                language="python",
+                cwd=str(nb.parent),
+                progress_bar=False,
+            )
+            timings[nb.stem] = round(time.perf_counter() - start, 1)
+            print(f"[pipeline] {nb.name}: {timings[nb.stem]} s", flush=True)
+    finally:
+        if figures_dir is not None:
+            if previous is None:
+                os.environ.pop("SIMVAE_FIGURES_DIR", None)
+            else:
+                os.environ["SIMVAE_FIGURES_DIR"] = previous
+    return timings
+
+
+def _parse_extra(pairs: list[str]) -> dict[str, Any]:
+    extra = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(
+                f"--param expects key=value (value in JSON, e.g. n_seeds=3 or strict=false), got {pair!r}"
+            )
+        try:
+            extra[key] = json.loads(value)
+        except json.JSONDecodeError:
+            extra[key] = value  # a bare word is a string
+    return extra
+
+
+def _parser() -> argparse.ArgumentParser:
+    class Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+        pass
+
+    parser = argparse.ArgumentParser(
+        prog="python -m simvae_core.notebook.pipeline", description=__doc__, formatter_class=Formatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("run", "prepare"):
+        p = sub.add_parser(name, formatter_class=Formatter)
+        p.add_argument("--profile", default="default", choices=PROFILE_NAMES, help="run profile")
+        p.add_argument("--seed", type=int, default=0, help="the notebooks' seed")
+        p.add_argument("--only", nargs="*", default=None, help="notebook name prefixes, e.g. 01 03")
+        p.add_argument(
+            "--param", action="append", default=[], help="notebook parameter or profile field key=value"
+        )
+        p.add_argument("--out", type=Path, default=None, help="folder for the notebooks (default build/...)")
+        if name == "run":
+            p.add_argument(
+                "--figures", type=Path, default=None, help="figures folder (default: by profile, see above)"
+            )
+    check = sub.add_parser("check-figures", formatter_class=Formatter)
+    check.add_argument("--figures", type=Path, default=None, help="figures folder (default figures/)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _main(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _main(args: argparse.Namespace) -> int:
+    if args.command == "check-figures":
+        problems = figures.check_manifest(args.figures)
+        for problem in problems:
+            print(problem)
+        print("figures and manifest agree" if not problems else f"{len(problems)} problem(s)")
+        return 1 if problems else 0
+
+    extra = _parse_extra(args.param)
+    out = (
+        args.out
+        or project_root() / "build" / ("notebooks" if args.command == "run" else "nbval") / args.profile
+    )
+    if args.command == "prepare":
+        for path in prepare(args.profile, out, args.seed, args.only, extra):
+            print(path)
+        return 0
+    timings = run(args.profile, out, args.seed, args.only, extra, args.figures)
+    written_to = args.figures or figures.figures_root(None, args.profile)
+    problems = figures.check_manifest(written_to)
+    for problem in problems:
+        print(f"[pipeline] figures: {problem}", file=sys.stderr)
+    print(
+        json.dumps(
+            {"profile": args.profile, "seed": args.seed, "figures": str(written_to), "seconds": timings},
+            indent=2,
+        )
+    )
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
