@@ -1,7 +1,7 @@
 # Everyday actions. Each target sets itself up first, so on a fresh machine one command does everything:
 #   make figures   regenerate every figure (default profile) into figures/
 #   make test      lint + unit tests + every notebook in the smoke profile under nbval
-#   make lab       open JupyterLab on the notebooks
+#   make lab       open JupyterLab on the notebooks (LAB_ARGS="--port 8899 --no-browser" passes options)
 #   make bench     training and augmentation throughput (JSON in build/bench/)
 # Variables: PROFILE (smoke|default|full), SEED, VENV (an existing env to use, e.g. VENV=$$CONDA_PREFIX),
 # TORCH_SPEC / TORCH_INDEX (which torch build to install; see README).
@@ -15,6 +15,9 @@ SEED        ?= 0
 # Linux GPU box. Set TORCH_INDEX to a PyTorch wheel index to pick another build (e.g. a CPU-only one).
 TORCH_SPEC  ?= torch==2.13.0
 TORCH_INDEX ?=
+# extra options for `jupyter lab`; as root (containers, cloud boxes) --allow-root is added automatically
+LAB_ARGS    ?=
+ROOT_FLAG   := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 STAMP       := $(VENV)/.simvae-installed
 NBVAL_DIR   := build/nbval/smoke
 
@@ -45,11 +48,11 @@ data:
 	fi
 
 figures: setup
-	$(PY) -m simvae_core.pipeline run --profile $(PROFILE) --seed $(SEED)
+	$(PY) -m simvae_core.notebook.pipeline run --profile $(PROFILE) --seed $(SEED)
 
 test: setup lint
 	rm -rf build/nbval
-	$(PY) -m simvae_core.pipeline prepare --profile smoke --seed $(SEED) --out $(NBVAL_DIR)
+	$(PY) -m simvae_core.notebook.pipeline prepare --profile smoke --seed $(SEED) --out $(NBVAL_DIR)
 	SIMVAE_FIGURES_DIR=$(CURDIR)/$(NBVAL_DIR)/figures MPLBACKEND=agg \
 		$(PY) -m pytest tests $(NBVAL_DIR) --nbval-lax --nbval-kernel-name python3
 
@@ -71,7 +74,7 @@ bench: setup
 	$(PY) benchmarks/method_throughput.py
 
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks
 
 # notebooks/*.py (jupytext percent format) are the reviewed source; the paired .ipynb carry no outputs.
 sync: setup

@@ -1,4 +1,4 @@
-"""Time ``simvae_core.augment`` against kornia's per-sample augmentations on the authors' pipelines.
+"""Time ``simvae_core.learning.augment`` against kornia's per-sample augmentations on the authors' pipelines.
 
 Workloads (same for both): 256 uint8 images × J = 2 views, Fashion-MNIST-like (1×28×28, "authors_fashion":
 random resized crop (0.4-1, ratio 0.75-1.3) + vertical flip) and CIFAR-like (3×32×32, "authors_cifar":
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from simvae_core.augment import PRESETS, Augmenter
+from simvae_core.learning.augment import PRESETS, Augmenter
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench" / "augment_vs_kornia.json"

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from simvae_core import repro
-from simvae_core.train import fit
+from simvae_core.learning.train import fit
 
 METHODS = [
     "simvae",

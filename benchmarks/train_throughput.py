@@ -24,9 +24,9 @@ from pathlib import Path
 import torch
 
 from simvae_core import repro
-from simvae_core.augment import Augmenter, get_augment_config
-from simvae_core.nets import build_decoder, build_encoder, mlp_flops_per_view
-from simvae_core.train import fit
+from simvae_core.learning.augment import Augmenter, get_augment_config
+from simvae_core.learning.nets import build_decoder, build_encoder, mlp_flops_per_view
+from simvae_core.learning.train import fit
 
 
 def matmul_gflops(device: torch.device, n: int = 2048, repeats: int = 10) -> float:

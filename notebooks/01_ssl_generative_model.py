@@ -37,8 +37,9 @@
 # Every number printed below is checked by an `assert`; a broken claim fails the run.
 
 # %% tags=["parameters"]
-profile = "default"  # smoke | default | full: sizes come from simvae_core.config
+profile = "default"  # smoke | default | full: sizes come from simvae_core.notebook.profiles
 seed = 0
+overrides = {}  # profile fields to change, e.g. {"n_seeds": 5} (the pipeline's --param n_seeds=5)
 
 # %%
 import math
@@ -51,9 +52,9 @@ import torch
 from IPython.display import display
 
 import simvae_core as sc
-from simvae_core import ssl_model as ssl
+from simvae_core.theory import ssl_model as ssl
 
-run = sc.start_run("01_ssl_generative_model", profile=profile, seed=seed)
+run = sc.start_run("01_ssl_generative_model", profile=profile, seed=seed, overrides=overrides)
 N_MC = run.profile.n_samples  # Monte Carlo draws per check
 torch.set_default_dtype(torch.float64)  # closed-form checks are exact to ~1e-12 in float64
 verdicts = []  # (check, measured, criterion, passed) — the table at the end
@@ -247,7 +248,7 @@ for name, derived, claimed in [
     )
 
 # %% [markdown]
-# The derived expressions, lambdified, against `simvae_core.ssl_model.log_p_z` on random groups with
+# The derived expressions, lambdified, against `simvae_core.theory.ssl_model.log_p_z` on random groups with
 # per-coordinate variances (each coordinate is an independent one-dimensional problem, so the log density
 # is the sum over coordinates):
 

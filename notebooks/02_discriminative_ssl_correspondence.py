@@ -47,8 +47,9 @@
 # Every claim ends in a measured number and an `assert`.
 
 # %% tags=["parameters"]
-profile = "default"  # smoke | default | full: sizes come from simvae_core.config
+profile = "default"  # smoke | default | full: sizes come from simvae_core.notebook.profiles
 seed = 0
+overrides = {}  # profile fields to change, e.g. {"n_seeds": 5} (the pipeline's --param n_seeds=5)
 strict = True  # False: print failed claims and carry on (calibration runs); the test suite keeps True
 
 # %%
@@ -63,11 +64,12 @@ import torch.nn.functional as F
 from IPython.display import display
 
 import simvae_core as sc
-from simvae_core import evaluate, geometry, linear_theory
-from simvae_core import ssl_model as ssl
+from simvae_core.analysis import evaluate, geometry, metrics, probes
 from simvae_core.data import load_dataset
-from simvae_core.decoders import make_decoder
-from simvae_core.train import fit
+from simvae_core.learning.train import fit
+from simvae_core.theory import linear as linear_theory
+from simvae_core.theory import ssl_model as ssl
+from simvae_core.theory.generators import make_decoder
 
 # Notebook sizes (recorded with every figure). n_samples: groups of the synthetic data sets; steps:
 # optimisation steps per synthetic run; epochs / dataset_fraction / n_seeds: the Fashion-MNIST benchmark
@@ -92,7 +94,9 @@ def check(claim, measured, criterion, passed, enforce=True):
         assert passed, f"{claim}: {measured} violates {criterion}"
 
 
-run = sc.start_run("02_discriminative_ssl_correspondence", profile=profile, seed=seed, **SIZES[profile])
+run = sc.start_run(
+    "02_discriminative_ssl_correspondence", profile=profile, seed=seed, overrides=overrides, **SIZES[profile]
+)
 P = run.profile
 torch.manual_seed(seed)
 t_start = time.perf_counter()
@@ -166,8 +170,8 @@ def probe_r2(features, target, kind="linear"):
     tr, va, te = split_groups(len(features))
     splits = [(features[s], target[s]) for s in (tr, va, te)]
     if kind == "linear":
-        return evaluate.linear_probe(*splits, task="regression").test
-    return evaluate.mlp_probe(*splits, task="regression", hidden=256, grid=[1e-4], seed=seed).test
+        return probes.linear_probe(*splits, task="regression").test
+    return probes.mlp_probe(*splits, task="regression", hidden=256, grid=[1e-4], seed=seed).test
 
 
 def group_identification(train_h, held_h):
@@ -358,8 +362,8 @@ def posterior_comparison(trained, tau):
     tv = 0.5 * (learned - analytic).abs().sum(-1).mean().item()
     target = torch.arange(K_CAND).repeat(learned.shape[0])  # the positive of row k is candidate k
     flat_learned, flat_analytic = learned.reshape(-1, K_CAND), analytic.reshape(-1, K_CAND)
-    ece_learned = evaluate.expected_calibration_error(flat_learned, target)
-    ece_analytic = evaluate.expected_calibration_error(flat_analytic, target)
+    ece_learned = metrics.expected_calibration_error(flat_learned, target)
+    ece_analytic = metrics.expected_calibration_error(flat_analytic, target)
     acc_learned = (flat_learned.argmax(1) == target).float().mean().item()
     acc_analytic = (flat_analytic.argmax(1) == target).float().mean().item()
     # E1: linear identifiability of the positive's latent, and how orthogonal the map is
@@ -738,7 +742,7 @@ run.savefig(fig, "alignment_uniformity")
 #
 # The authors' MLP encoder (784-2000-500-500-d, d = 10), the authors' augmentations (random resized crop
 # 0.4–1 and vertical flip), 64 images × 2 views per step, Adam 1e-3, notebook 05's budget. Discriminative
-# methods use their official projection heads scaled to d (see `simvae_core.models.HEAD_DEFAULTS`) and are
+# methods use their official projection heads scaled to d (see `simvae_core.learning.models.HEAD_DEFAULTS`) and are
 # evaluated *before* the head. Content: class from the clean image (linear and kNN probes, plus MLP in
 # `full`; settings on val, test once). Style: the crop scale of held-out augmented views (R², MLP probe).
 # SimCLR, VICReg and MoCo are the paper's baselines; the `full` profile adds the other methods.

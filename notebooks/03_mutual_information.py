@@ -22,7 +22,7 @@
 # $I(z_1; z_2) = -\tfrac d2 \log(1-\rho^2)$ with $\rho = s^2/(s^2+\sigma^2)$ — and also why maximising it is not
 # the whole mechanism.
 #
-# This notebook makes that quantitative, with `simvae_core.mi` (every bound is a function of one
+# This notebook makes that quantitative, with `simvae_core.objectives.mi_bounds` (every bound is a function of one
 # `scores` matrix, `scores[i, j] = critic(x_i, y_j)`, positives on the diagonal):
 #
 # 1. **ground truth** — the MI of correlated Gaussians and its optimal critic, derived with sympy;
@@ -42,8 +42,9 @@
 # enforced.
 
 # %% tags=["parameters"]
-profile = "default"  # smoke | default | full: sizes come from simvae_core.config
+profile = "default"  # smoke | default | full: sizes come from simvae_core.notebook.profiles
 seed = 0
+overrides = {}  # profile fields to change, e.g. {"n_seeds": 5} (the pipeline's --param n_seeds=5)
 
 # %%
 import math
@@ -56,13 +57,16 @@ import sympy as sp
 import torch
 
 import simvae_core as sc
-from simvae_core import evaluate, mi
-from simvae_core import ssl_model as ssl
-from simvae_core.decoders import random_orthonormal_columns
+from simvae_core.analysis import probes
+from simvae_core.learning import critics
+from simvae_core.objectives import mi_bounds as bounds
+from simvae_core.theory import known_mi
+from simvae_core.theory import ssl_model as ssl
+from simvae_core.theory.generators import random_orthonormal_columns
 
 # Training length of the staircase (E8: 5 MI steps × 1 500 steps in default), recorded with every figure.
 SIZES = {"smoke": dict(steps=750), "default": dict(steps=7_500), "full": dict(steps=20_000)}
-run = sc.start_run("03_mutual_information", profile=profile, seed=seed, **SIZES[profile])
+run = sc.start_run("03_mutual_information", profile=profile, seed=seed, overrides=overrides, **SIZES[profile])
 P = run.profile
 # Every network here is small (batches of 64–512): one thread is fastest and does not fight other jobs.
 torch.set_num_threads(1)
@@ -160,8 +164,8 @@ print("ρ(I) =", rho_of_mi)
 f_mi = sp.lambdify((rho_s,), mi_per_coord)
 f_rho = sp.lambdify((I_s, d_s), rho_of_mi[0])
 grid = [(r, d) for r in (0.05, 0.3, 0.6, 0.9, 0.99) for d in (1, 10, 20)]
-err_mi = max(abs(mi.rho_to_mi(r, d) - d * f_mi(r)) for r, d in grid)
-err_rho = max(abs(mi.mi_to_rho(d * f_mi(r), d) - f_rho(d * f_mi(r), d)) for r, d in grid)
+err_mi = max(abs(known_mi.rho_to_mi(r, d) - d * f_mi(r)) for r, d in grid)
+err_rho = max(abs(known_mi.mi_to_rho(d * f_mi(r), d) - f_rho(d * f_mi(r), d)) for r, d in grid)
 verdict(
     "rho_to_mi, mi_to_rho = the sympy expressions",
     f"max |diff| = {max(err_mi, err_rho):.1e}",
@@ -169,15 +173,15 @@ verdict(
     max(err_mi, err_rho) < 1e-12,
 )
 f_pmi = sp.lambdify((xs, ys, rho_s), pmi_sym, "numpy")
-xg, yg = mi.correlated_gaussian(8, 20, mi=6.0, generator=run.generator(1), dtype=torch.float64)
-rho6 = mi.mi_to_rho(6.0, 20)
+xg, yg = known_mi.correlated_gaussian(8, 20, mi=6.0, generator=run.generator(1), dtype=torch.float64)
+rho6 = known_mi.mi_to_rho(6.0, 20)
 sym_scores = f_pmi(xg.numpy()[:, None, :], yg.numpy()[None, :, :], rho6).sum(-1)  # (K, K)
-err = np.abs(sym_scores - mi.gaussian_log_critic(xg, yg, rho6).numpy()).max()
+err = np.abs(sym_scores - known_mi.gaussian_log_critic(xg, yg, rho6).numpy()).max()
 verdict("gaussian_log_critic = sympy pmi on all pairs", f"max |diff| = {err:.1e}", "< 1e-10", err < 1e-10)
 
 # %% [markdown]
 # In the SSL model two views are such a pair: per coordinate $\mathrm{Var}(z_j) = s^2 + \sigma^2$ and
-# $\mathrm{Cov}(z_1, z_2) = s^2$, so $\rho = s^2/(s^2+\sigma^2)$; `mi.view_mutual_information` is
+# $\mathrm{Cov}(z_1, z_2) = s^2$, so $\rho = s^2/(s^2+\sigma^2)$; `ssl.view_mutual_information` is
 # `ssl_model.view_mutual_information`, not a copy. We also need, for Section 3, how fast the density ratio's
 # second moment grows — it sets the variance of NWJ-type bounds: $\mathbb E_{p(x)p(y)}[(p/q)^2] =
 # \mathbb E_p[e^{\mathrm{pmi}}]$, a Gaussian integral (sympy, via the Hessian of the exponent).
@@ -187,14 +191,14 @@ s2_s, sig2_s = sp.symbols("s2 sigma2", positive=True)
 rho_ssl = s2_s / (s2_s + sig2_s)
 ssl_grid = [(0.15, 1.0), (1.0, 1.0), (0.01, 2.0), (0.5, 0.3)]
 err = max(
-    abs(mi.view_mutual_information(10, sg, pv) - 10 * f_mi(float(rho_ssl.subs({s2_s: pv, sig2_s: sg}))))
+    abs(ssl.view_mutual_information(10, sg, pv) - 10 * f_mi(float(rho_ssl.subs({s2_s: pv, sig2_s: sg}))))
     for sg, pv in ssl_grid
 )
 verdict(
     "SSL model: view_mutual_information = d · (−½ log(1 − ρ²)), ρ = s²/(s² + σ²)",
     f"max |diff| = {err:.1e}",
     "< 1e-12",
-    err < 1e-12 and mi.view_mutual_information is ssl.view_mutual_information,
+    err < 1e-12 and ssl.view_mutual_information is ssl.view_mutual_information,
 )
 
 exponent = sp.expand(log_joint + pmi_sym)  # log[p · p/q], quadratic in (x, y)
@@ -211,8 +215,8 @@ verdict(
 
 # Monte Carlo: the diagonal of the analytic critic averages to I.
 for true_mi in (2.0, 10.0):
-    rho = mi.mi_to_rho(true_mi, 20)
-    x_mc, y_mc = mi.correlated_gaussian(
+    rho = known_mi.mi_to_rho(true_mi, 20)
+    x_mc, y_mc = known_mi.correlated_gaussian(
         P.n_samples, 20, rho=rho, generator=run.generator(2), dtype=torch.float64
     )
     diag_pmi = f_pmi(x_mc.numpy(), y_mc.numpy(), rho).sum(-1)
@@ -230,7 +234,7 @@ for true_mi in (2.0, 10.0):
 # With $s_{ij} = f(x_i, y_j)$, $\mathbb E_p$ = mean of the diagonal (positive pairs) and $\mathbb E_q$ = mean
 # of the $K(K-1)$ off-diagonal entries (stand-ins for $p(x)p(y)$):
 #
-# | `simvae_core.mi` | value (nats) | optimal critic |
+# | `simvae_core.objectives.mi_bounds` | value (nats) | optimal critic |
 # | --- | --- | --- |
 # | `infonce(s)` | $\log K + \frac1K\sum_i [s_{ii} - \log\sum_j e^{s_{ij}}]$ | pmi + c(x) |
 # | `tuba(s, b)` | $1 + \mathbb E_p[s-b] - \mathbb E_q[e^{s-b}]$ | pmi + b |
@@ -263,7 +267,7 @@ extreme = [
     torch.randn(64, 64, generator=run.generator(3), dtype=torch.float64) * sc_ for sc_ in (0.1, 10, 1e4)
 ]
 perfect = torch.full((64, 64), -1e6, dtype=torch.float64).fill_diagonal_(1e6)
-values = [mi.infonce(s).item() for s in [*extreme, perfect]]
+values = [bounds.infonce(s).item() for s in [*extreme, perfect]]
 verdict(
     "infonce ≤ log K on random, extreme and perfectly separated scores",
     f"max {max(values):.6f}, log 64 = {math.log(64):.6f}",
@@ -271,22 +275,22 @@ verdict(
     max(values) <= math.log(64) + 1e-12,
 )
 
-rho2 = mi.mi_to_rho(2.0, 20)
+rho2 = known_mi.mi_to_rho(2.0, 20)
 
 
 def sampler_i2(_, g):
-    return mi.correlated_gaussian(64, 20, rho=rho2, generator=g, dtype=torch.float64)
+    return known_mi.correlated_gaussian(64, 20, rho=rho2, generator=g, dtype=torch.float64)
 
 
 def pmi_i2(x, y):
-    return mi.gaussian_log_critic(x, y, rho2)
+    return known_mi.gaussian_log_critic(x, y, rho2)
 
 
 slopes = []
 for k in range(min(N_EVAL, 500)):
     x_, y_ = sampler_i2(k, run.generator(1000 + k))
     c_ = torch.zeros((), dtype=torch.float64, requires_grad=True)
-    mi.js_fgan(pmi_i2(x_, y_) + c_).backward()
+    bounds.js_fgan(pmi_i2(x_, y_) + c_).backward()
     slopes.append(c_.grad.item())
 m, se = mean_se(slopes)
 verdict(
@@ -295,8 +299,8 @@ verdict(
     "0 within 5 SE",
     abs(m) <= 5 * se,
 )
-read_nwj = mi.evaluate_critic(pmi_i2, "nwj", sampler_i2, n_batches=N_EVAL, seed=stream(4))
-read_js = mi.evaluate_critic(pmi_i2, "js", sampler_i2, n_batches=N_EVAL, seed=stream(4))
+read_nwj = critics.evaluate_critic(pmi_i2, "nwj", sampler_i2, n_batches=N_EVAL, seed=stream(4))
+read_js = critics.evaluate_critic(pmi_i2, "js", sampler_i2, n_batches=N_EVAL, seed=stream(4))
 (m1, se1), (m2, se2) = mean_se(read_nwj), mean_se(read_js)
 verdict(
     "JS critic read with nwj (Poole et al.'s code) vs tuba(·, 0) (ours), true I = 2",
@@ -318,7 +322,7 @@ verdict(
 # %%
 MIS = [2.0, 4.0, 6.0, 8.0, 10.0]
 D8, K8 = 20, 64
-RHOS = [mi.mi_to_rho(v, D8) for v in MIS]
+RHOS = [known_mi.mi_to_rho(v, D8) for v in MIS]
 LOG_K8 = math.log(K8)
 LEARNED = {
     "InfoNCE": ("infonce", {}),
@@ -333,13 +337,13 @@ analytic = {label: [] for label in [*LEARNED, "BA"]}  # label -> per MI level: a
 for level, rho in enumerate(RHOS):
 
     def sampler(_, g, rho=rho):
-        return mi.correlated_gaussian(K8, D8, rho=rho, generator=g, dtype=torch.float64)
+        return known_mi.correlated_gaussian(K8, D8, rho=rho, generator=g, dtype=torch.float64)
 
     for label, (name, options) in LEARNED.items():
-        offset = mi.optimal_critic_offset(name, **options)
+        offset = bounds.optimal_critic_offset(name, **options)
         analytic[label].append(
-            mi.evaluate_critic(
-                lambda x, y, rho=rho, offset=offset: mi.gaussian_log_critic(x, y, rho) + offset,
+            critics.evaluate_critic(
+                lambda x, y, rho=rho, offset=offset: known_mi.gaussian_log_critic(x, y, rho) + offset,
                 name,
                 sampler,
                 n_batches=N_EVAL,
@@ -348,9 +352,9 @@ for level, rho in enumerate(RHOS):
             )
         )
     analytic["BA"].append(
-        mi.evaluate_critic(
-            lambda x, y, rho=rho: mi.gaussian_log_critic(x, y, rho, conditional=True),
-            mi.ba,
+        critics.evaluate_critic(
+            lambda x, y, rho=rho: known_mi.gaussian_log_critic(x, y, rho, conditional=True),
+            bounds.ba,
             sampler,
             n_batches=N_EVAL,
             seed=stream(10 + level),
@@ -450,10 +454,10 @@ t0 = time.perf_counter()
 for k, (label, (name, options)) in enumerate(LEARNED.items()):
 
     def staircase(step, g):
-        return mi.correlated_gaussian(K8, D8, rho=RHOS[min(step // STEPS, len(MIS) - 1)], generator=g)
+        return known_mi.correlated_gaussian(K8, D8, rho=RHOS[min(step // STEPS, len(MIS) - 1)], generator=g)
 
-    critic = mi.SeparableCritic(D8, hidden=256, layers=2, embed_dim=32, seed=stream(20 + k))
-    traces[label] = mi.train_critic(
+    critic = critics.SeparableCritic(D8, hidden=256, layers=2, embed_dim=32, seed=stream(20 + k))
+    traces[label] = critics.train_critic(
         critic, name, staircase, steps=STEPS * len(MIS), lr=5e-4, seed=stream(30), **options
     )
 print(f"staircase: {len(LEARNED)} critics × {STEPS * len(MIS)} steps in {time.perf_counter() - t0:.0f} s")
@@ -562,7 +566,7 @@ run.savefig(fig, "bias_variance")
 #
 # Two views of the SSL model, $z_j = y + \varepsilon_j$ with $y \sim \mathcal N(0, I_{10})$,
 # $\varepsilon_j \sim \mathcal N(0, \sigma^2 I)$: the true MI grows without bound as $\sigma^2 \to 0$. InfoNCE
-# with the true critic $\log p(z_2 \mid z_1)$ (softmax over the conditioning $z_1$'s: `mi.ssl_log_critic`) is
+# with the true critic $\log p(z_2 \mid z_1)$ (softmax over the conditioning $z_1$'s: `known_mi.ssl_log_critic`) is
 # the best any critic can do at that K. The table of VERIFICATION.md ("MI inside the SSL latent model") is
 # reproduced first; then a separable critic is learned for each σ² (on batches of 64, evaluated at 64 and 512).
 
@@ -591,10 +595,10 @@ def view_sampler(model, K):
 ssl_rows = []
 for level, s2 in enumerate(SIGMA2):
     model64 = ssl.SSLModel(D9, s2, 1.0, dtype=torch.float64)
-    row = {"σ²": s2, "true I": mi.view_mutual_information(D9, s2, 1.0)}
+    row = {"σ²": s2, "true I": ssl.view_mutual_information(D9, s2, 1.0)}
     for K in KS:
-        values = mi.evaluate_critic(
-            lambda a, b, s2=s2: mi.ssl_log_critic(a, b, s2, 1.0),
+        values = critics.evaluate_critic(
+            lambda a, b, s2=s2: known_mi.ssl_log_critic(a, b, s2, 1.0),
             "infonce",
             view_sampler(model64, K),
             n_batches=max(min(P.n_samples // K, 2_000), 20),
@@ -604,12 +608,12 @@ for level, s2 in enumerate(SIGMA2):
         row[f"se K={K}"] = values.std(ddof=1) / math.sqrt(len(values))
     # a learned separable critic, trained on batches of 64
     model32 = ssl.SSLModel(D9, s2, 1.0)
-    critic = mi.SeparableCritic(D9, hidden=256, layers=2, embed_dim=32, seed=stream(50 + level))
-    mi.train_critic(
+    critic = critics.SeparableCritic(D9, hidden=256, layers=2, embed_dim=32, seed=stream(50 + level))
+    critics.train_critic(
         critic, "infonce", view_sampler(model32, 64), steps=STEPS, lr=5e-4, seed=stream(60 + level)
     )
     for K, n in zip(KS, (200, 30), strict=True):
-        values = mi.evaluate_critic(
+        values = critics.evaluate_critic(
             critic, "infonce", view_sampler(model32, K), n_batches=n, seed=stream(70 + level)
         )
         row[f"learned K={K}"], row[f"learned se K={K}"] = mean_se(values)
@@ -698,7 +702,7 @@ verdict(
 sig_cs = torch.tensor([0.01] * 5 + [1.0] * 5)
 pri_cs = torch.tensor([1.0] * 5 + [0.0] * 5)
 cs_model = ssl.SSLModel(10, sig_cs, pri_cs, decoder="mlp", obs_dim=20, seed=stream(80), dtype=torch.float32)
-cs_true = mi.view_mutual_information(10, sig_cs, pri_cs)
+cs_true = ssl.view_mutual_information(10, sig_cs, pri_cs)
 cs_eval = cs_model.sample(6_000, 2, generator=run.generator(81))  # held-out groups for the probes
 cs_analytic = {}
 for K in KS:
@@ -707,8 +711,8 @@ for K in KS:
         z = cs_model.sample(K, 2, generator=g).z.double()
         return z[:, 0], z[:, 1]
 
-    values = mi.evaluate_critic(
-        lambda a, b: mi.ssl_log_critic(a, b, sig_cs.double(), pri_cs.double()),
+    values = critics.evaluate_critic(
+        lambda a, b: known_mi.ssl_log_critic(a, b, sig_cs.double(), pri_cs.double()),
         "infonce",
         latent_sampler,
         n_batches=max(min(P.n_samples // K, 500), 20),
@@ -739,18 +743,18 @@ def encoder_state(encoder):
         (r1[a:b].double(), cs_eval.z[a:b, 0].double())
         for a, b in ((0, 4_000), (4_000, 5_000), (5_000, 6_000))
     ]
-    probe = evaluate.linear_probe(*splits, task="regression").params["r2_per_output"]
+    probe = probes.linear_probe(*splits, task="regression").params["r2_per_output"]
     return within / (total - within), float(np.mean(probe[:5])), float(np.mean(probe[5:]))
 
 
-encoder = mi.SeparableCritic(
+encoder = critics.SeparableCritic(
     20, hidden=256, layers=2, embed_dim=16, shared=True, normalize=True, temperature=0.1, seed=stream(83)
 )
 TRAJ_STEPS, N_CHECK = 2 * STEPS, 10
 trajectory = []
 for check in range(N_CHECK + 1):
     if check:
-        mi.train_critic(
+        critics.train_critic(
             encoder,
             "infonce",
             views_sampler(64),
@@ -760,7 +764,7 @@ for check in range(N_CHECK + 1):
         )
     s2_eff, r2_content, r2_style = encoder_state(encoder)
     nce = {
-        K: mi.evaluate_critic(encoder, "infonce", views_sampler(K), n_batches=n, seed=stream(89)).mean()
+        K: critics.evaluate_critic(encoder, "infonce", views_sampler(K), n_batches=n, seed=stream(89)).mean()
         for K, n in ((64, 50), (512, 5))
     }
     trajectory.append(
@@ -869,7 +873,7 @@ run.savefig(fig, "ssl_model_mi")
 # $\phi_k$ elementwise $\sinh(a u)$ or $u + a u^3$, $a \sim U(0.5, 2)$ per coordinate). Each $B_k$ is
 # invertible, so **every MI is unchanged**: $I(B_k(r); c) = I(r; c) = \tfrac52\log 11 = 6.0$ nats, and for two
 # views $I(B_k(r_1); B_k(r_2)) = I(r_1; r_2)$ — an InfoNCE objective cannot prefer $r$ over $B_k(r)$. A linear
-# probe can; an MLP probe (`evaluate.mlp_probe`: one hidden layer of 256, 20 000 training samples in `default`,
+# probe can; an MLP probe (`probes.mlp_probe`: one hidden layer of 256, 20 000 training samples in `default`,
 # trained until early stopping on the validation split) should not. The probe must be trained to convergence:
 # capped at 100 epochs, it was still improving on the heavy-tailed $\sinh$ bijections and lost up to 0.04 R²
 # there (span 0.041 in our first default run).
@@ -901,23 +905,23 @@ def make_bijection(k):
     return bijection, kind
 
 
-def probes(features):
+def probe_both(features):
     cut = (0, n_train, n_train + n_hold, n_train + 2 * n_hold)
     splits = [(features[a:b].float(), c10[a:b]) for a, b in zip(cut, cut[1:], strict=False)]
-    linear = evaluate.linear_probe(*splits, task="regression").test
-    mlp = evaluate.mlp_probe(
+    linear = probes.linear_probe(*splits, task="regression").test
+    mlp = probes.mlp_probe(
         *splits, task="regression", hidden=256, grid=[0.0], max_epochs=MLP_EPOCHS, seed=0
     ).test
     return linear, mlp
 
 
 t0 = time.perf_counter()
-bij_rows = [dict(k=0, kind="identity", **dict(zip(("linear", "mlp"), probes(r10), strict=True)))]
+bij_rows = [dict(k=0, kind="identity", **dict(zip(("linear", "mlp"), probe_both(r10), strict=True)))]
 bijections = {0: lambda u: u}
 for k in range(1, N_BIJ + 1):
     bijections[k], kind = make_bijection(k)
     bij_rows.append(
-        dict(k=k, kind=kind, **dict(zip(("linear", "mlp"), probes(bijections[k](r10)), strict=True)))
+        dict(k=k, kind=kind, **dict(zip(("linear", "mlp"), probe_both(bijections[k](r10)), strict=True)))
     )
 bij_table = pd.DataFrame(bij_rows)
 print(f"probes on {N_BIJ} bijections in {time.perf_counter() - t0:.0f} s")
@@ -968,26 +972,26 @@ def bijected_views(bijection, scale):
     return sampler
 
 
-reference = mi.evaluate_critic(
-    lambda a, b: mi.gaussian_log_critic(a.double(), b.double(), rho10, var=1 + ETA2),
+reference = critics.evaluate_critic(
+    lambda a, b: known_mi.gaussian_log_critic(a.double(), b.double(), rho10, var=1 + ETA2),
     "infonce",
     bijected_views(lambda u: u, 1.0),
     n_batches=200,
     seed=stream(110),
 ).mean()
-view_mi = mi.rho_to_mi(rho10, D10)
+view_mi = known_mi.rho_to_mi(rho10, D10)
 mi_rows = []
 for label, k in chosen.items():
     scale = bijections[k](r10[:n_train]).std(0)  # per-coordinate standardisation: affine, so also a bijection
     row = {"encoder": label, "k": k, "linear R²": bij_table.linear[k]}
     for critic_name, layers, steps in (("MLP critic", 2, 4 * STEPS), ("bilinear critic", 0, STEPS)):
-        critic = mi.SeparableCritic(D10, hidden=128, layers=layers, embed_dim=32, seed=stream(120 + k))
-        trace = mi.train_critic(
+        critic = critics.SeparableCritic(D10, hidden=128, layers=layers, embed_dim=32, seed=stream(120 + k))
+        trace = critics.train_critic(
             critic, "infonce", bijected_views(bijections[k], scale), steps=steps, lr=1e-3, seed=stream(130)
         )
         if layers:  # training-batch estimate over the last 10 % of the first quarter, for comparison
             row["MLP critic @ steps/5"] = trace[STEPS - STEPS // 10 : STEPS].mean()
-        row[critic_name] = mi.evaluate_critic(
+        row[critic_name] = critics.evaluate_critic(
             critic, "infonce", bijected_views(bijections[k], scale), n_batches=100, seed=stream(140)
         ).mean()
     mi_rows.append(row)
@@ -1132,7 +1136,7 @@ for s2 in (0.15, 1.0):
     vt = 1.0 + s2
     marginal = (-0.5 * math.log(2 * math.pi * vt) - (mu6**2 + var6) / (2 * vt)).sum((-1, -2))
     rho6 = 1.0 / vt
-    e_pmi = mi.ssl_log_critic(mu6[:, 0], mu6[:, 1], s2, 1.0, conditional=False).diagonal() - (
+    e_pmi = known_mi.ssl_log_critic(mu6[:, 0], mu6[:, 1], s2, 1.0, conditional=False).diagonal() - (
         rho6**2 * var6.sum(1) / (2 * (1 - rho6**2) * vt)
     ).sum(-1)
     err = (ssl.expected_log_p_z(mu6, var6, s2, 1.0) - marginal - e_pmi).abs().max().item()
@@ -1159,13 +1163,13 @@ for level, s2 in enumerate(SIGMA2):
     sampler = view_sampler(ssl.SSLModel(D9, s2, 1.0, dtype=torch.float64), 64)
     positive, partition, g = [], [], run.generator(170 + level)
     for b in range(100):
-        scores = mi.ssl_log_critic(*sampler(b, g), s2, 1.0, conditional=False)  # (64, 64) pmi
+        scores = known_mi.ssl_log_critic(*sampler(b, g), s2, 1.0, conditional=False)  # (64, 64) pmi
         positive.append(scores.diagonal().mean().item())
         partition.append((torch.logsumexp(scores, 1) - math.log(64)).mean().item())
     elbo_rows.append(
         {
             "σ²": s2,
-            "true I": mi.view_mutual_information(D9, s2, 1.0),
+            "true I": ssl.view_mutual_information(D9, s2, 1.0),
             "coupling (MC)": m,
             "se": se,
             "InfoNCE K=64": ssl_rows[level]["analytic K=64"],

@@ -48,8 +48,9 @@
 # are asserted in the `default` and `full` profiles and only reported in `smoke` (seconds of training).
 
 # %% tags=["parameters"]
-profile = "default"  # smoke | default | full: sizes come from simvae_core.config
+profile = "default"  # smoke | default | full: sizes come from simvae_core.notebook.profiles
 seed = 0
+overrides = {}  # profile fields to change, e.g. {"n_seeds": 5} (the pipeline's --param n_seeds=5)
 strict = True  # False: print failed claims and carry on (calibration runs); the test suite keeps True
 threads = 1  # torch CPU threads: the networks are small, and one thread never spin-waits on a busy machine
 
@@ -67,12 +68,13 @@ from IPython.display import display
 from scipy import stats
 
 import simvae_core as sc
-from simvae_core import collapse, evaluate, geometry, linear_theory
-from simvae_core import ssl_model as ssl
+from simvae_core.analysis import collapse, evaluate, geometry, probes
 from simvae_core.data import load_dataset
-from simvae_core.decoders import make_decoder
-from simvae_core.figures import show_image
-from simvae_core.train import fit
+from simvae_core.learning.train import fit
+from simvae_core.notebook.figures import show_image
+from simvae_core.theory import linear as linear_theory
+from simvae_core.theory import ssl_model as ssl
+from simvae_core.theory.generators import make_decoder
 
 # Notebook sizes (recorded with every figure). n_samples: groups of the synthetic data sets; steps:
 # optimisation steps per synthetic run; epochs / dataset_fraction: the Fashion-MNIST budget (notebook 02's
@@ -103,7 +105,7 @@ def check(claim, measured, criterion, passed, enforce=True):
         assert passed, f"{claim}: {measured} violates {criterion}"
 
 
-run = sc.start_run("04_projection_head", profile=profile, seed=seed, **SIZES[profile])
+run = sc.start_run("04_projection_head", profile=profile, seed=seed, overrides=overrides, **SIZES[profile])
 P = run.profile
 torch.manual_seed(seed)
 torch.set_num_threads(threads)
@@ -393,8 +395,8 @@ def split_by_group(features, target):
 def probe(features, target, task, kind):
     splits = split_by_group(features, target)
     if kind == "linear":
-        return evaluate.linear_probe(*splits, task=task)
-    return evaluate.mlp_probe(*splits, task=task, **MLP_PROBE)
+        return probes.linear_probe(*splits, task=task)
+    return probes.mlp_probe(*splits, task=task, **MLP_PROBE)
 
 
 def probe_all(features, kind=PROBE):
@@ -679,7 +681,7 @@ run.savefig(fig, "dimensional_collapse_toys")
 # Notebook 02's benchmark set-up: the authors' MLP encoder (784-2000-500-500-d, d = 10), their augmentations
 # (random resized crop 0.4–1, vertical flip with probability ½), 64 images × 2 views per step, Adam 1e-3.
 # SimCLR (τ = 0.5) and VICReg with no head, a linear head and a 2-layer head (official shapes scaled to d,
-# `models.HEAD_DEFAULTS`: width 64; SimCLR embeds in 10 dimensions, VICReg in 64); SimVAE (σ² = 0.15).
+# `simvae_core.learning.models.HEAD_DEFAULTS`: width 64; SimCLR embeds in 10 dimensions, VICReg in 64); SimVAE (σ² = 0.15).
 #
 # - **Content:** the class from the clean image (linear probe, C chosen on val, test once).
 # - **Style:** the parameters of a held-out augmented view (`evaluate.augmented_style_data`): crop scale
@@ -708,7 +710,7 @@ clean = {
 def fashion_scores(encode):
     """Content accuracy (linear), crop-scale R² and flip accuracy (PROBE) of one representation."""
     feats = {s: evaluate.features(encode, clean[s].x) for s in clean}
-    content = evaluate.linear_probe(*[(feats[s], clean[s].labels) for s in clean], task="classification")
+    content = probes.linear_probe(*[(feats[s], clean[s].labels) for s in clean], task="classification")
     sfeats = [evaluate.features(encode, style_data[s][0]) for s in ("train", "val", "test")]
     out = {"content acc.": content.test}
     for target, task, key in (
@@ -720,9 +722,9 @@ def fashion_scores(encode):
             for f, t in zip(sfeats, style_targets[target], strict=True)
         ]
         if PROBE == "linear":
-            out[key] = evaluate.linear_probe(*splits, task=task).test
+            out[key] = probes.linear_probe(*splits, task=task).test
         else:
-            out[key] = evaluate.mlp_probe(*splits, task=task, **MLP_PROBE).test
+            out[key] = probes.mlp_probe(*splits, task=task, **MLP_PROBE).test
     out["RankMe"] = geometry.effective_rank(feats["test"])
     out["RankMe (centred)"] = geometry.effective_rank(feats["test"], center=True)
     out["dim"] = feats["test"].shape[1]

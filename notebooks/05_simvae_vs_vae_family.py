@@ -42,6 +42,7 @@
 # %% tags=["parameters"]
 profile = "default"  # smoke | default | full
 seed = 0
+overrides = {}  # profile fields to change, e.g. {"n_seeds": 5} (the pipeline's --param n_seeds=5)
 dataset = "fashion_mnist"  # mnist, cifar10 or celeba for full runs on a GPU
 
 # %%
@@ -53,11 +54,11 @@ import pandas as pd
 import torch
 
 import simvae_core as sc
-from simvae_core import evaluate
-from simvae_core.augment import Augmenter
+from simvae_core.analysis import evaluate, metrics
 from simvae_core.data import load_dataset
-from simvae_core.figures import show_image
-from simvae_core.train import fit
+from simvae_core.learning.augment import Augmenter
+from simvae_core.learning.train import fit
+from simvae_core.notebook.figures import show_image
 
 # Notebook-specific sizes (recorded with every figure): images used for training, epochs, seeds, and the
 # size of the hyper-parameter sweeps. The full profile is the authors' 400 epochs on all images.
@@ -98,7 +99,9 @@ SETUP = {
 STYLE_NAMES = ("crop_scale", "crop_cx", "crop_cy", "vflip", "brightness", "contrast", "saturation", "hue")
 
 
-run = sc.start_run("05_simvae_vs_vae_family", profile=profile, seed=seed, **SIZES[profile])
+run = sc.start_run(
+    "05_simvae_vs_vae_family", profile=profile, seed=seed, overrides=overrides, **SIZES[profile]
+)
 P = run.profile
 data = load_dataset(dataset)
 n_train = max(256, int(P.dataset_fraction * len(data.train)))
@@ -378,7 +381,7 @@ def sweep_point(label, **options):
     return {
         "setting": label,
         **options,
-        "active_units": evaluate.active_units(mu),
+        "active_units": metrics.active_units(mu),
         **{key: r.test for key, r in scores.items()},
     }
 
@@ -486,7 +489,7 @@ for sx2 in [0.01, 0.2, 0.6, 1.5, "learned"]:
         {
             "σ_x²": sx2,
             "σ_x² used": round(variance, 4),
-            "active units": evaluate.active_units(mu),
+            "active units": metrics.active_units(mu),
             "predicted": predicted_au,
             "KL": kl,
             "predicted KL": predicted_kl,

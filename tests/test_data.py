@@ -18,9 +18,6 @@ import pytest
 import torch
 
 from simvae_core import data
-from simvae_core.data import files as data_files
-from simvae_core.data import loaders as data_loaders
-from simvae_core.data import splits as data_splits
 from simvae_core.data import (
     CELEBA_ATTRIBUTES,
     DATASETS,
@@ -33,6 +30,9 @@ from simvae_core.data import (
     load_dataset,
     read_idx,
 )
+from simvae_core.data import files as data_files
+from simvae_core.data import loaders as data_loaders
+from simvae_core.data import splits as data_splits
 
 IDX_CODES = {
     np.uint8: 0x08,
@@ -68,7 +68,7 @@ def sha256(blob: bytes) -> str:
 
 
 class FakeNetwork:
-    """Stands in for ``data.files._fetch``: serves ``files`` by the URL's last path component, logs each call."""
+    """Stands in for ``data.files._fetch``: serves ``files`` by the URL's last path component, logs calls."""
 
     def __init__(self, files: dict[str, bytes]):
         self.files = files
@@ -411,7 +411,8 @@ def test_celeba_missing_files_message(monkeypatch, tmp_path):
     assert str(tmp_path / "celeba") in msg and "drive.google.com" in msg
 
     # Google Drive answers the big zip with an HTML page: the checksum error says so and how to proceed
-    monkeypatch.setattr(data_files, "_fetch", FakeNetwork({"0B7EVK8r0v71pZjFTYXZWM3FlRnM": b"<!DOCTYPE html><p>"}))
+    html = FakeNetwork({"0B7EVK8r0v71pZjFTYXZWM3FlRnM": b"<!DOCTYPE html><p>"})
+    monkeypatch.setattr(data_files, "_fetch", html)
     with pytest.raises(ChecksumError, match=r"img_align_celeba.zip(.|\n)*HTML page(.|\n)*by hand"):
         load_dataset("celeba", root=tmp_path)
     assert leftovers(tmp_path) == [] and not (tmp_path / "celeba" / "img_align_celeba.zip").exists()

@@ -364,13 +364,30 @@ def test_ssl_critic_infonce_saturates_at_log_k():
 # ---------------------------------------------------------------- critics and training
 
 
+def numpy_mlp(seq: torch.nn.Sequential, x: torch.Tensor) -> np.ndarray:
+    """A forward pass of Linear/ReLU layers written out in float64 NumPy (no torch module code)."""
+    h = x.detach().double().numpy()
+    for layer in seq:
+        if isinstance(layer, torch.nn.Linear):
+            h = h @ layer.weight.detach().double().numpy().T + layer.bias.detach().double().numpy()
+        else:
+            assert isinstance(layer, torch.nn.ReLU)
+            h = np.maximum(h, 0.0)
+    return h
+
+
 def test_separable_and_concat_critics():
     x = torch.randn(7, 3, generator=gen(7))
     y = torch.randn(7, 2, generator=gen(8))
-    sep = critics.SeparableCritic(3, 2, hidden=16, layers=2, embed_dim=4, seed=0)
+    sep = critics.SeparableCritic(3, 2, hidden=16, layers=2, embed_dim=4, temperature=0.5, seed=0)
     scores = sep(x, y)
     assert scores.shape == (7, 7)
-    torch.testing.assert_close(scores, sep.g(x) @ sep.h(y).T)
+    # independently: the two MLPs evaluated in float64 NumPy from their weights, then g(x_i)·h(y_j) / τ
+    expected = numpy_mlp(sep.g, x) @ numpy_mlp(sep.h, y).T / 0.5
+    np.testing.assert_allclose(scores.detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert torch.linalg.matrix_rank(scores.detach(), rtol=1e-4) <= 4  # separable: rank <= embed_dim
+    perm = torch.randperm(7, generator=gen(9))
+    torch.testing.assert_close(sep(x[perm], y[perm]), scores[perm][:, perm])  # pairs, not positions
     cat = critics.ConcatCritic(3, 2, hidden=16, layers=1, seed=0)
     brute = torch.stack(
         [torch.stack([cat.net(torch.cat([x[i], y[j]]))[0] for j in range(7)]) for i in range(7)]

@@ -104,3 +104,144 @@ def test_cli_param_parsing_and_check_figures(tmp_path, capsys):
     assert "x.png: on disk but not in manifest.json" in capsys.readouterr().out
     notebooks = pipeline.discover()
     json.dumps([list(p.values()) for p in pipeline.resolve_parameters(notebooks, "smoke", 0, None).values()])
+
+
+# --------------------------------------------------------------------------------------------- parameters
+
+
+def _with_params(folder, name, source):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(source)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("pass")]
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / name)
+    return folder / name
+
+
+@pytest.fixture
+def two_notebooks(tmp_path):
+    a = _with_params(tmp_path, "01_a.ipynb", 'profile = "default"\nseed = 0\noverrides = {}\nstrict = True')
+    b = _with_params(tmp_path, "02_b.ipynb", 'profile = "default"\nseed = 0\noverrides = {}\nthreads = 1')
+    return [a, b]
+
+
+def test_parameters_are_read_from_the_cell_without_running_it(two_notebooks):
+    assert pipeline.notebook_parameters(two_notebooks[1]) == {
+        "profile": "default",
+        "seed": 0,
+        "overrides": {},
+        "threads": 1,
+    }
+
+
+def test_each_notebook_gets_only_the_parameters_it_declares(two_notebooks):
+    resolved = pipeline.resolve_parameters(two_notebooks, "smoke", 3, {"strict": False, "threads": 2})
+    a, b = (resolved[p] for p in two_notebooks)
+    assert a == {"profile": "smoke", "seed": 3, "strict": False}
+    assert b == {"profile": "smoke", "seed": 3, "threads": 2}
+
+
+def test_profile_fields_reach_every_notebook_through_overrides(two_notebooks):
+    resolved = pipeline.resolve_parameters(two_notebooks, "default", 0, {"n_seeds": 5, "steps": 100})
+    assert all(p["overrides"] == {"n_seeds": 5, "steps": 100} for p in resolved.values())
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        ({"strcit": False}, r"--param strcit: no selected notebook declares it.*did you mean 'strict'"),
+        ({"threads": "two"}, r"--param threads=\"two\": 02_b expects int \(default 1\), got str"),
+        ({"strict": 1}, r"01_a expects bool"),
+        ({"n_seeds": 0}, r"'n_seeds' must be >= 1"),
+        ({"n_seeds": 2.5}, r"'n_seeds' must be int"),
+        ({"seed": 1}, r"--param seed=\.\.\. is not allowed: set it with --seed \(now 0\)"),
+        ({"profile": "full"}, r"set it with --profile \(now 'smoke'\)"),
+    ],
+)
+def test_unknown_keys_wrong_types_and_contradictions_are_refused(two_notebooks, extra, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        pipeline.resolve_parameters(two_notebooks, "smoke", 0, extra)
+
+
+def test_the_real_notebooks_declare_overrides_and_accept_their_parameters():
+    notebooks = pipeline.discover()
+    resolved = pipeline.resolve_parameters(
+        notebooks, "smoke", 0, {"n_seeds": 2, "strict": True, "threads": 1}
+    )
+    assert all(p["overrides"] == {"n_seeds": 2} for p in resolved.values())
+    assert sum("threads" in p for p in resolved.values()) >= 1
+
+
+def test_the_command_line_fails_in_one_line_before_running_anything(capsys):
+    assert pipeline.main(["run", "--only", "07"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: no notebook matches 07; available: 01_") and "\n" not in err
+    assert pipeline.main(["run", "--only", "01", "--param", "sede=1"]) == 2
+    assert "--param sede: no selected notebook declares it" in capsys.readouterr().err
+    assert pipeline.main(["prepare", "--only", "01", "--param", "seed=1"]) == 2
+    assert "set it with --seed" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------- figures
+
+
+def test_only_the_default_profile_writes_the_committed_figures(monkeypatch):
+    monkeypatch.delenv("SIMVAE_FIGURES_DIR", raising=False)
+    root = pipeline.project_root()
+    assert figures.figures_root(None, "default") == root / "figures"
+    assert figures.figures_root(None, "smoke") == root / "build" / "figures" / "smoke"
+    assert figures.figures_root(None, "full") == root / "build" / "figures" / "full"
+    assert figures.figures_root("elsewhere", "smoke") == __import__("pathlib").Path("elsewhere")
+
+
+def test_a_default_run_with_user_overrides_does_not_write_the_committed_figures(monkeypatch):
+    monkeypatch.delenv("SIMVAE_FIGURES_DIR", raising=False)
+    from simvae_core.notebook.experiment import start_run
+
+    plain = start_run("01_x", profile="default", seed=0, steps=7)  # the notebook's own sizes
+    custom = start_run("01_x", profile="default", seed=0, overrides={"n_seeds": 1}, steps=7)
+    assert plain.figures_root == pipeline.project_root() / "figures"
+    assert custom.figures_root == pipeline.project_root() / "build" / "figures" / "default-custom"
+    assert custom.profile.n_seeds == 1 and custom.parameters["user_overrides"] == {"n_seeds": 1}
+
+
+def test_a_smoke_notebook_run_in_a_clone_leaves_the_committed_figures_untouched(tmp_path):
+    """The user's trial: `make figures PROFILE=smoke` once replaced 45 committed figures with 1-epoch ones."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    root = pipeline.project_root()
+    clone = tmp_path / "clone"
+    # a clone of the working tree as it is (committed or not): the files git knows, then a fresh repo
+    files = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in files:
+        if (root / name).is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, clone / name)
+    git = ["git", "-C", str(clone), "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q", str(clone)], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "clone"], check=True)
+    env = {k: v for k, v in os.environ.items() if k != "SIMVAE_FIGURES_DIR"}
+    env.update(PYTHONPATH=str(clone), MPLBACKEND="agg")
+    done = subprocess.run(
+        [sys.executable, "-m", "simvae_core.notebook.pipeline", "run", "--profile", "smoke", "--only", "01"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"figures -> {clone / 'build' / 'figures' / 'smoke'}" in done.stdout, "the run says where"
+    status = subprocess.run([*git, "status", "--porcelain", "--", "figures"], capture_output=True, text=True)
+    assert status.stdout == "", f"a smoke run changed the committed figures:\n{status.stdout}"
+    written = list((clone / "build" / "figures" / "smoke" / "01_ssl_generative_model").glob("*.png"))
+    assert written, "the smoke figures went to build/figures/smoke/"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 
 from simvae_core.data import Dataset, Split
-from simvae_core.learning import methods, train
+from simvae_core.learning import methods
 from simvae_core.learning.checkpoint import load_checkpoint
 from simvae_core.learning.train import fit
 
@@ -80,8 +78,6 @@ def test_resume_with_a_different_configuration_is_refused(tmp_path):
     assert fresh.config.latent_dim == 3
 
 
-
-
 def test_image_dataset_uses_augmentations_and_cr_vae_gets_the_original_view():
     trained = fit("cr_vae", _image_dataset(), epochs=1, latent_dim=4, seed=0, arch="mlp", **FAST)
     assert trained.config.augment == "authors_fashion" and trained.config.likelihood == "bernoulli"
@@ -136,41 +132,6 @@ def test_registry_accepts_new_methods():
         methods.METHODS.pop("vae_copy")
 
 
-def test_cli_train_then_evaluate_writes_metrics_with_provenance(tmp_path, capsys):
-    from simvae_core.cli import main
-
-    out = tmp_path / "run"
-    argv = [
-        "train",
-        "--method",
-        "simvae",
-        "--data",
-        "digits",
-        "--epochs",
-        "1",
-        "--latent-dim",
-        "4",
-        "--out",
-        str(out),
-        "--no-progress",
-        "--set",
-        "max_train=256",
-        "--set",
-        "batch_size=32",
-    ]
-    assert main(argv) == 0
-    metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["config"]["method"] == "simvae" and metrics["config"]["max_train"] == 256
-    assert metrics["code_version"] and "torch" in metrics["packages"] and metrics["seed"] == 0
-    assert (out / "last.pt").exists()
-    assert main(["evaluate", "--checkpoint", str(out / "last.pt"), "--probes", "linear", "knn"]) == 0
-    evaluation = json.loads((out / "eval.json").read_text())
-    assert "content/linear" in evaluation["results"]
-    assert all("protocol" in r for r in evaluation["results"].values())
-    assert main(["train", "--method", "nope", "--data", "digits", "--out", str(out)]) == 2
-    assert "unknown method" in capsys.readouterr().err
-
-
 def test_a_run_killed_mid_epoch_resumes_without_losing_completed_epochs(tmp_path, monkeypatch):
     straight = fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "a", **FAST)
     steps_per_epoch = 64 // 16
@@ -191,4 +152,3 @@ def test_a_run_killed_mid_epoch_resumes_without_losing_completed_epochs(tmp_path
     resumed = fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "b", **FAST)
     sa, sb = straight.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
-

@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy.special import gammaln, ive
 
 from ..checks import check_int, check_positive
 
@@ -279,8 +280,6 @@ def uniformity_optimum(m: int, t: float = 2.0) -> float:
     This is the limit of ``uniformity`` for the uniform distribution as N → ∞, and its minimum over
     distributions on the sphere (Wang & Isola 2020, Thm 1, for N → ∞).
     """
-    from scipy.special import gammaln, ive  # scipy only here: the rest of the module needs torch alone
-
     m = check_int(m, "m", minimum=1)
     t = check_positive(t, "t")
     return float(gammaln(m / 2) + (1 - m / 2) * math.log(t) + math.log(ive(m / 2 - 1, 2 * t)))

@@ -450,11 +450,11 @@ def _train(
         order_gen.set_state(state["order_gen"])
         history = state["history"]
         start_epoch = int(state["epoch"])
-        if progress:
-            print(
-                f"resuming {config.method} from {ckpt_path}: {start_epoch} of {config.epochs} epochs done",
-                flush=True,
-            )
+        # always said, progress bar or not: continuing an earlier run should never be a surprise
+        print(
+            f"resuming {config.method} from {ckpt_path}: {start_epoch} of {config.epochs} epochs done",
+            flush=True,
+        )
 
     def group_loss(batch: torch.Tensor, idx: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         if has_views:

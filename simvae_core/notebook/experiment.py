@@ -32,16 +32,27 @@ class ExperimentRun:
     seed: int
     overrides: dict[str, Any] = field(default_factory=dict)
     figures_dir: Path | None = None
+    user_overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def parameters(self) -> dict[str, Any]:
-        """What reproduces this run: profile name, resolved sizes, overrides and seed."""
-        return {
+        """What reproduces this run: profile name, resolved sizes, the notebook's and the user's
+        overrides, and the seed."""
+        out = {
             "profile": self.profile.name,
             "sizes": self.profile.as_dict(),
             "overrides": self.overrides,
             "seed": self.seed,
         }
+        if self.user_overrides:
+            out["user_overrides"] = self.user_overrides
+        return out
+
+    @property
+    def figures_label(self) -> str:
+        """The profile name, or ``<profile>-custom`` when the user changed its sizes: only the unchanged
+        default profile writes the committed figures."""
+        return f"{self.profile.name}-custom" if self.user_overrides else self.profile.name
 
     def generator(self, stream: int = 0) -> torch.Generator:
         """A CPU ``torch.Generator`` for independent stream ``stream`` of this run's seed.
@@ -56,7 +67,7 @@ class ExperimentRun:
         return torch.Generator().manual_seed(int(state) & (2**63 - 1))
 
     def savefig(self, fig: Figure, name: str, **kwargs: Any) -> None:
-        """Save, record, display and close ``fig`` (see :func:`simvae_core.figures.savefig`).
+        """Save, record, display and close ``fig`` (see :func:`simvae_core.notebook.figures.savefig`).
 
         Returns None so that a notebook cell ending in ``run.savefig(...)`` prints nothing extra.
         """
@@ -67,13 +78,14 @@ class ExperimentRun:
             parameters=self.parameters,
             seed=self.seed,
             figures_dir=self.figures_dir,
+            profile=self.figures_label,
             **kwargs,
         )
 
     @property
     def figures_root(self) -> Path:
         """The folder this run's figures go to (``figures/`` only for the default profile)."""
-        return figures.figures_root(self.figures_dir, self.profile.name)
+        return figures.figures_root(self.figures_dir, self.figures_label)
 
     def describe(self) -> str:
         p = self.profile
@@ -89,19 +101,29 @@ def start_run(
     profile: str | Profile = "default",
     seed: int = 0,
     figures_dir: str | os.PathLike | None = None,
-    **overrides: Any,
+    overrides: dict[str, Any] | None = None,
+    **sizes: Any,
 ) -> ExperimentRun:
-    """Resolve the profile (typed, see :func:`simvae_core.config.resolve_profile`), seed everything,
-    set the plotting style, and print one line that identifies the run."""
-    resolved = resolve_profile(profile, overrides)
+    """Resolve the profile (typed, see :func:`simvae_core.notebook.profiles.resolve_profile`), seed
+    everything, set the plotting style, and print one line that identifies the run.
+
+    ``sizes`` are the notebook's own per-profile sizes (part of what the profile means for it);
+    ``overrides`` are the user's changes (the pipeline's ``--param n_seeds=5``), applied last. A run with
+    user overrides writes its figures under ``build/figures/<profile>-custom/``, never ``figures/``.
+    """
+    if not isinstance(overrides, (dict, type(None))):
+        raise TypeError(f"overrides must be a dict of profile fields, got {type(overrides).__name__}")
+    user = dict(overrides or {})
+    resolved = resolve_profile(profile, {**sizes, **user})
     repro.seed_everything(seed)
     figures.set_style()
     run = ExperimentRun(
         notebook=notebook,
         profile=resolved,
         seed=seed,
-        overrides=dict(overrides),
+        overrides=dict(sizes),
         figures_dir=Path(figures_dir) if figures_dir is not None else None,
+        user_overrides=user,
     )
     print(run.describe())
     return run

@@ -160,18 +160,22 @@ def savefig(
     figures_dir: str | os.PathLike | None = None,
     display: bool = True,
     close: bool = True,
+    profile: str | None = None,
 ) -> list[Path]:
     """Write ``fig`` as PNG and PDF, record both in the manifest, show it once, and close it.
 
     Returns the written paths. ``notebook`` names the producing notebook (its file stem), ``parameters``
-    are the run's parameters (profile, overrides), ``seed`` its seed. Writes are atomic.
+    are the run's parameters (profile, overrides), ``seed`` its seed; ``profile`` decides the folder
+    (default: ``parameters["profile"]``; see :func:`figures_root`). Writes are atomic.
     """
     import matplotlib.pyplot as plt
 
     _check_name("figure", name)
     _check_name("notebook", notebook)
-    profile = (parameters or {}).get("profile")
-    root = figures_root(figures_dir, profile if isinstance(profile, str) else None)
+    if profile is None:
+        named = (parameters or {}).get("profile")
+        profile = named if isinstance(named, str) else None
+    root = figures_root(figures_dir, profile)
     out_dir = root / notebook
     out_dir.mkdir(parents=True, exist_ok=True)
     created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()

@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -261,8 +262,6 @@ def sample_von_mises_fisher(
     if not bool(torch.allclose(mean.norm(dim=1), torch.ones((), dtype=mean.dtype), atol=1e-5)):
         raise ValueError("every row of mean must be unit-norm; divide by mean.norm(dim=1, keepdim=True)")
     kappa = float(as_positive_scalar(kappa, "kappa", dtype=torch.float64, device=None))
-    import numpy as np
-
     seed = int(torch.randint(0, 2**62, (1,), generator=generator))
     rng = np.random.default_rng(seed)
     b = (m - 1) / (2 * kappa + math.sqrt(4 * kappa**2 + (m - 1) ** 2))  # = Wood's b, stable for large κ
