@@ -49,7 +49,7 @@
 # %% tags=["parameters"]
 profile = "default"  # smoke | default | full: sizes come from simvae_core.notebook.profiles
 seed = 0
-overrides = {}  # profile fields to change, e.g. {"n_seeds": 5} (the pipeline's --param n_seeds=5)
+overrides = {}  # profile fields to change, e.g. n_seeds; the pipeline's --param fills it
 strict = True  # False: print failed claims and carry on (calibration runs); the test suite keeps True
 
 # %%

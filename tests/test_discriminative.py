@@ -2,7 +2,7 @@
 
 The references are explicit Python loops over anchors, view pairs and coordinates (numpy float64 scalars,
 naive exp-then-log, which is safe at these sizes), written from the official implementations' formulas
-as the docstrings of ``simvae_core.discriminative`` state them; Sinkhorn-Knopp is checked against a
+as the docstrings of ``simvae_core.objectives.discriminative`` state them; Sinkhorn-Knopp is checked against a
 line-by-line transcription of SwAV's ``distributed_sinkhorn``.
 """
 

@@ -1,7 +1,9 @@
 """The project's promises about itself: cheap import, consistent installs, notebooks stored clean."""
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -112,3 +114,18 @@ def test_outputs_are_ignored_by_git():
     for path in ("runs/simvae/last.pt", "build/figures/smoke/x.png", "model.pt"):
         ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", path])
         assert ignored.returncode == 0, f"{path} should be ignored by git"
+
+
+def test_make_lab_passes_options_and_allows_root():
+    """`make -n` prints the command without running it (nor the set-up: VENV points at this one)."""
+    venv = Path(sys.executable).parent.parent
+    out = subprocess.run(
+        ["make", "-n", "-s", "lab", f"VENV={venv}", "LAB_ARGS=--port 8899 --no-browser"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if "jupyter lab" in x)
+    assert line.rstrip().endswith("--port 8899 --no-browser notebooks")
+    assert ("--allow-root" in line) == (os.geteuid() == 0)

@@ -2,7 +2,8 @@
 
 L. Jing, P. Vincent, Y. LeCun, Y. Tian, "Understanding dimensional collapse in contrastive self-supervised
 learning" (ICLR 2022). Contrastive embeddings can span a low-dimensional subspace although the loss asks
-for spread-out embeddings. Two mechanisms, each with a linear toy (their §4 and §5, VERIFICATION.md E13):
+for spread-out embeddings. Two mechanisms, each with a linear toy (their §4 and §5; experiment E13 of
+notebook 04):
 
 - ``augmentation_collapse`` (case 1, strong augmentation). Data ``x ~ N(0, I_16)`` (a fixed set of
   10 000 points); two views ``x + (0, n₁)`` and ``x + (0, n₂)`` with noise ``n ~ N(0, noise² I_8)`` on the
@@ -74,7 +75,7 @@ def effective_rank_from_spectrum(
 
     ``of="singular_values"`` (default): σ = √λ, the singular values of the centred embedding matrix up to a
     constant — RankMe (Garrido et al. 2023) of the centred embeddings. ``of="eigenvalues"``: σ = λ, the
-    entropy rank of the covariance spectrum itself (what VERIFICATION.md's E13 pilot calls RankMe); it is
+    entropy rank of the covariance spectrum itself (what an early pilot of E13 called RankMe); it is
     smaller whenever the spectrum is uneven, since squaring sharpens it.
     """
     if of not in ("singular_values", "eigenvalues"):

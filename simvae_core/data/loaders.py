@@ -514,7 +514,7 @@ def _load_synthetic(
         splits.append(Split(views[:, 0].clone(), labels, {"y": y.float(), "z": z.float()}, views=views))
     class_names = None if means is None else tuple(f"cluster {k}" for k in range(means.shape[0]))
     source = (
-        f"simvae_core.ssl_model.SSLModel(latent_dim={d}, sigma2={sigma2}, prior_var={prior_var}, "
+        f"simvae_core.theory.ssl_model.SSLModel(latent_dim={d}, sigma2={sigma2}, prior_var={prior_var}, "
         f"decoder={decoder!r}, obs_dim={obs_dim}), seed={seed}, n_views={J}, n_clusters={n_clusters}"
     )
     return Dataset(

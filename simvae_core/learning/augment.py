@@ -163,7 +163,7 @@ class AugmentConfig:
 
 PRESETS: dict[str, AugmentConfig] = {
     "none": AugmentConfig(),
-    # the authors' MNIST / FashionMNIST recipe (PAPER.md): crop (0.4-1, ratio 0.75-1.3) and vertical flip
+    # the authors' MNIST / FashionMNIST recipe (their code): crop (0.4-1, ratio 0.75-1.3), vertical flip
     "authors_mnist": AugmentConfig(crop_scale=(0.4, 1.0), crop_ratio=(0.75, 1.3), vflip=0.5),
     "authors_mnist_binary": AugmentConfig(
         crop_scale=(0.4, 1.0), crop_ratio=(0.75, 1.3), vflip=0.5, binarize=0.5

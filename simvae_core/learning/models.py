@@ -1,6 +1,7 @@
 """The trainable models behind ``fit``: the VAE family, and the discriminative family with projection heads.
 
-Every model answers the same three calls, so one training loop (:mod:`simvae_core.train`) serves them all:
+Every model answers the same three calls, so one training loop (:mod:`simvae_core.learning.train`) serves
+them all:
 
 - ``training_loss(views, index, generator=, amp=)`` → ``LossOutput`` for a batch of view groups
   ``views (B, J, *x_shape)`` of the instances ``index (B,)``;
@@ -15,7 +16,7 @@ projection head ``g`` whose official shape is scaled to our networks (:data:`HEA
 ``head_layers = 0`` (no head, ``g`` = identity), ``1`` (linear) or ``L ≥ 2`` (an MLP with ``L`` linear
 layers), hidden width ``head_width`` (default ``max(64, 4 d)``, as the official heads are wider than the
 representation) and output ``embed_dim``. The losses themselves are pure functions in
-:mod:`simvae_core.discriminative`.
+:mod:`simvae_core.objectives.discriminative`.
 
 All state that changes during training (EMA weights, queue, memory bank, centre, the step counter) lives in
 parameters and buffers, so a checkpoint's ``state_dict`` resumes a run exactly.
@@ -76,8 +77,9 @@ def _prepare(x: torch.Tensor, x_shape: tuple[int, ...], param: torch.Tensor) -> 
 class VAEModel(nn.Module):
     """Gaussian encoder q(z|x) = N(μ(x), diag exp(logvar(x))) and a decoder p(x|z), for the VAE family.
 
-    ``loss`` is one of :mod:`simvae_core.losses`' group objectives (``simvae_elbo``, ``vae_elbo``, …) called
-    as ``loss(x, x_params, mu, logvar, z, likelihood=, decoder_logvar=, **loss_options)``.
+    ``loss`` is one of the group objectives of :mod:`simvae_core.objectives.elbo` (``simvae_elbo``,
+    ``vae_elbo``, …), called as ``loss(x, x_params, mu, logvar, z, likelihood=, decoder_logvar=,
+    **loss_options)``.
     ``encode(x)`` returns the posterior mean μ(x) — the representation evaluated downstream.
     """
 
@@ -487,7 +489,7 @@ class InstanceDiscriminationModel(EmbeddingModel):
     """Instance discrimination (Wu et al. 2018): every training instance is its own class; the softmax runs
     over a memory bank of all N instances' unit-norm embeddings (exact, not their NCE approximation),
     updated with ``memory_momentum`` after each step. ``parametric=True`` learns the class vectors
-    (normalised prototypes w_i, VERIFICATION E6) instead of a memory bank.
+    (normalised prototypes w_i, experiment E6) instead of a memory bank.
     """
 
     method = "instance_discrimination"

@@ -200,8 +200,9 @@ def simvae_elbo(
       ``prior="flat"`` (alias ``"uniform"``) the improper flat prior (``prior_var`` is then ignored), whose
       density is per unit of the flat density of y.
 
-    ``reference=True`` reproduces the objective of the authors' public code instead (PAPER.md, "Known
-    differences"), term by term as their code computes it, so without the additive constants it drops:
+    ``reference=True`` reproduces the objective of the authors' public code instead (notebook 01 derives
+    and compares the differences), term by term as their code computes it, so without the additive
+    constants it drops:
 
     - prior: plug-in ``y = z̄``, the mean of the sampled ``z_j``, and no integral over y:
       ``−Σ_j ‖z_j − z̄‖² / (2σ²) + log p(z̄)`` with ``log p(z̄) = −‖z̄‖² / (2 s²)`` (their ``"gaussian"``,

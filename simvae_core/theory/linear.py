@@ -1,6 +1,7 @@
 """Closed-form linear-Gaussian SSL: what a discriminative and a generative linear encoder keep.
 
-Population covariances only, float64, no training (VERIFICATION.md E5 and E12). The data model
+Population covariances only, float64, no training (experiments E5, notebook 02, and E12, notebook 04).
+The data model
 (von Kügelgen et al. 2021 in its linear form; Fleissner et al.): each of two views
 
     x_j = A z_j + n_j,   z_j = [c; s₀ + e_j],   c ~ N(0, I_kc),  s₀ ~ N(0, a² I_ks),  e_j ~ N(0, b² I_ks),
@@ -61,7 +62,7 @@ __all__ = [
 ]
 
 F64 = torch.float64
-# VERIFICATION.md E12: feature variances s_i and view correlations r_i of 8 orthonormal features
+# experiment E12 (notebook 04): feature variances s_i and view correlations r_i of 8 orthonormal features
 E12_S = (4.0, 2.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.25)
 E12_R = (0.95, 0.9, 0.9, 0.6, 0.3, 0.9, 0.2, 0.9)
 _TIE_RTOL = 1e-9  # eigenvalues this close (relative) at the cut-off make the top-k subspace ambiguous
@@ -550,7 +551,7 @@ def two_layer_linear_gd(
 ) -> TwoLayerGDResult:
     """Full-batch gradient descent, float64, on the population spectral contrastive loss of f = W₂W₁x.
 
-    Data (VERIFICATION.md E12, Xue et al.): ``x = Σ_i √s_i ξ_i u_i`` over n orthonormal directions u_i,
+    Data (experiment E12, Xue et al.): ``x = Σ_i √s_i ξ_i u_i`` over n orthonormal directions u_i,
     views with ``corr(ξ_i, ξ⁺_i) = r_i``; so in the basis (u_i), Σ = diag(s) and Σ₊ = diag(r s). Because
     the loss and Gaussian initialisation are rotation invariant, the run is done in that basis (for any
     other orthonormal basis U, the weights are W₁Uᵀ). Loss and gradient, W = W₂W₁:

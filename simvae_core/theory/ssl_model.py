@@ -296,8 +296,9 @@ def sample_spherical_groups(
     """The SSL model on the sphere: ``y ~ U(S^{dim−1})``, ``z_j | y ~ vMF(y, κ)``, ``x_j = decoder(z_j)``.
 
     For unit-norm latents, ``p(y = i | z) = softmax_i(κ zᵀy_i)``: the InfoNCE softmax at ``τ = 1/κ``
-    (PAPER.md, claim C2). ``anchor_view=True`` makes view 0 the noiseless ``z_0 = y`` (Zimmermann et al.'s
-    anchor/positive pairs, VERIFICATION E1). Returns ``GroupSample(x (B, J, ·), z (B, J, dim), y (B, dim))``.
+    (claim C2). ``anchor_view=True`` makes view 0 the noiseless ``z_0 = y`` (Zimmermann et al.'s
+    anchor/positive pairs, experiment E1 of notebook 02).
+    Returns ``GroupSample(x (B, J, ·), z (B, J, dim), y (B, dim))``.
     """
     B, J = check_int(n_groups, "n_groups"), check_int(n_views, "n_views")
     y = sample_uniform_sphere(B, dim, generator, dtype)  # (B, dim)
