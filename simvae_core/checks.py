@@ -13,6 +13,7 @@ import math
 import numbers
 from collections.abc import Iterable
 
+import numpy as np
 import torch
 
 __all__ = [
@@ -264,13 +265,17 @@ def check_features(x: object, name: str) -> torch.Tensor:
     return x
 
 
-def check_labels(y: object, name: str, n: int) -> torch.Tensor:
-    """Integer class ids ``(N,)``, non-negative, as int64."""
+def check_labels(y: object, name: str, n: int, *, non_negative: bool = True) -> torch.Tensor:
+    """Integer labels ``(N,)`` (a tensor or a NumPy array) as int64; class ids must be ``>= 0`` unless
+    ``non_negative=False`` (group ids of any sign)."""
+    if isinstance(y, np.ndarray):
+        y = torch.from_numpy(y)
     if not isinstance(y, torch.Tensor):
         raise TypeError(f"{name} labels must be a torch.Tensor (N,), got {type(y).__name__}.")
-    if y.is_floating_point() or y.is_complex():
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        kind = "class" if non_negative else "group"
         raise TypeError(
-            f"{name} labels must be integer class ids, got {y.dtype}; convert with .long(), or use "
+            f"{name} labels must be integer {kind} ids, got {y.dtype}; convert with .long(), or use "
             "task='regression' for continuous targets."
         )
     if y.ndim != 1:
@@ -278,7 +283,7 @@ def check_labels(y: object, name: str, n: int) -> torch.Tensor:
     if y.shape[0] != n:
         raise ValueError(f"{name}: {n} feature rows but {y.shape[0]} labels; they must match.")
     y = y.long()
-    if int(y.min()) < 0:
+    if non_negative and y.numel() and int(y.min()) < 0:
         raise ValueError(
             f"{name} labels must be class ids >= 0, got {int(y.min())}; simvae_core.data marks unlabelled "
             "samples with -1, and a content probe needs labelled data."

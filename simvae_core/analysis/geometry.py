@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from scipy.special import gammaln, ive
 
-from ..checks import check_int, check_positive
+from ..checks import check_int, check_labels, check_positive, check_same_device
 
 __all__ = [
     "VarianceTraces",
@@ -90,28 +90,6 @@ def _points(x: object, name: str, *, grouped: bool = False) -> torch.Tensor:
     return _finite(x, name)
 
 
-def _labels(y: object, name: str, n: int) -> torch.Tensor:
-    """Integer labels ``(N,)`` (any integer values) as int64."""
-    if isinstance(y, np.ndarray):
-        y = torch.from_numpy(y)
-    if not isinstance(y, torch.Tensor):
-        raise TypeError(f"{name} must be an integer torch.Tensor (N,), got {type(y).__name__}.")
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise TypeError(f"{name} must hold integer group ids, got {y.dtype}; convert with .long().")
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (N,), got shape {tuple(y.shape)}.")
-    if y.shape[0] != n:
-        raise ValueError(f"{name} has {y.shape[0]} labels but there are {n} points; they must match.")
-    return y.long()
-
-
-def _same_device(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> torch.Tensor:
-    """``b`` in ``a``'s dtype; refuse a silent device transfer."""
-    if a.device != b.device:
-        raise ValueError(f"{name_a} and {name_b} must be on the same device, got {a.device} and {b.device}.")
-    return b.to(a.dtype)
-
-
 def _grouped_or_labelled(z: object, groups: object, name: str = "z") -> tuple[torch.Tensor, torch.Tensor]:
     """``(z (N, d), group index (N,) in 0..G-1)`` from ``(B, J, d)`` or ``(N, d)`` + labels."""
     z = _points(z, name, grouped=True)
@@ -129,7 +107,7 @@ def _grouped_or_labelled(z: object, groups: object, name: str = "z") -> tuple[to
             f"{name} of shape (N, d) needs groups=(N,) integer labels; or pass {name} as (B, J, d) "
             "(groups along axis 0)."
         )
-    labels = _labels(groups, "groups", z.shape[0])
+    labels = check_labels(groups, "groups", z.shape[0], non_negative=False)
     _, index = torch.unique(labels.to(z.device), return_inverse=True)
     return z, index
 
@@ -232,7 +210,8 @@ def alignment(
                 f"z1 and z2 must have the same shape (N, d) (row i of each is a positive pair), got "
                 f"{tuple(a.shape)} and {tuple(b.shape)}."
             )
-        b = _same_device(a, b, "z1", "z2")
+        check_same_device(a, b, "z1", "z2")
+        b = b.to(a.dtype)
         if normalize:
             a, b = F.normalize(a, dim=-1), F.normalize(b, dim=-1)
         diff = a - b  # (N, d)
@@ -374,9 +353,10 @@ def nearest_centroid_accuracy(
     xtr, xte = _points(train_z, "train_z").detach(), _points(test_z, "test_z", grouped=False).detach()
     if xte.shape[1] != xtr.shape[1]:
         raise ValueError(f"test_z has {xte.shape[1]} dimensions but train_z has {xtr.shape[1]}.")
-    xte = _same_device(xtr, xte, "train_z", "test_z")
-    ytr = _labels(train_groups, "train_groups", xtr.shape[0]).to(xtr.device)
-    yte = _labels(test_groups, "test_groups", xte.shape[0]).to(xtr.device)
+    check_same_device(xtr, xte, "train_z", "test_z")
+    xte = xte.to(xtr.dtype)
+    ytr = check_labels(train_groups, "train_groups", xtr.shape[0], non_negative=False).to(xtr.device)
+    yte = check_labels(test_groups, "test_groups", xte.shape[0], non_negative=False).to(xtr.device)
     classes, index = torch.unique(ytr, return_inverse=True)  # sorted labels, (K,)
     pos = torch.searchsorted(classes, yte).clamp(max=classes.numel() - 1)
     unknown = classes[pos] != yte
@@ -412,7 +392,8 @@ def mean_cosine_to_prototypes(
     w = _points(prototypes, "prototypes").detach()
     if w.shape[1] != z.shape[-1]:
         raise ValueError(f"prototypes have {w.shape[1]} dimensions but z has {z.shape[-1]}.")
-    w = _same_device(z, w, "z", "prototypes")
+    check_same_device(z, w, "z", "prototypes")
+    w = w.to(z.dtype)
     if z.ndim == 3:
         if groups is not None:
             raise ValueError("z of shape (B, J, d) names its groups along axis 0; pass groups=None.")
@@ -422,7 +403,7 @@ def mean_cosine_to_prototypes(
         return float(cos.mean())
     if groups is None:
         raise ValueError("z of shape (N, d) needs groups=(N,) integer ids indexing the rows of prototypes.")
-    y = _labels(groups, "groups", z.shape[0]).to(z.device)
+    y = check_labels(groups, "groups", z.shape[0], non_negative=False).to(z.device)
     if int(y.min()) < 0 or int(y.max()) >= w.shape[0]:
         raise ValueError(
             f"groups must lie in 0..{w.shape[0] - 1} (rows of prototypes), "
