@@ -175,42 +175,37 @@ def test_no_module_hides_names_behind_getattr():
     assert not offenders, f"module __getattr__ (re-export tricks) in {offenders}"
 
 
-def test_imports_are_at_the_top_unless_a_reason_is_recorded():
-    found = []
+def _deferred_imports():
+    """(file, line, imported name) of every import that is not at the top of its module."""
     for _, rel, tree in _modules():
         top = {id(n) for n in tree.body}
-        allowed = DEFERRED.get(rel, {})
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
-                names = (
-                    [a.name for a in node.names]
-                    if isinstance(node, ast.Import)
-                    else ["." * node.level + (node.module or "")]
-                )
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                else:
+                    names = ["." * node.level + (node.module or "")]
                 for name in names:
-                    if "*" not in allowed and name not in allowed:
-                        found.append(f"{rel}:{node.lineno} imports {name} inside a function")
+                    yield rel, node.lineno, name
+
+
+def test_imports_are_at_the_top_unless_a_reason_is_recorded():
+    found = [
+        f"{rel}:{line} imports {name} inside a function"
+        for rel, line, name in _deferred_imports()
+        if "*" not in DEFERRED.get(rel, {}) and name not in DEFERRED.get(rel, {})
+    ]
     assert not found, "move these to the top, or record why in DEFERRED:\n" + "\n".join(found)
 
 
 def test_every_deferred_import_still_exists():
     """The allow-list above shrinks with the code: a stale entry would hide a new deferred import."""
-    present = {}
-    for _, rel, tree in _modules():
-        top = {id(n) for n in tree.body}
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
-                names = (
-                    [a.name for a in node.names]
-                    if isinstance(node, ast.Import)
-                    else ["." * node.level + (node.module or "")]
-                )
-                present.setdefault(rel, set()).update(names)
+    present = {(rel, name) for rel, _, name in _deferred_imports()}
     stale = [
         f"{rel}: {name}"
         for rel, names in DEFERRED.items()
         for name in names
-        if name != "*" and name not in present.get(rel, set())
+        if name != "*" and (rel, name) not in present
     ]
     assert not stale, stale
 

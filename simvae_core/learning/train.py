@@ -313,7 +313,7 @@ def _training_tensor(data: Any) -> tuple[str, torch.Tensor, bool]:
     )
 
 
-def _check_finite(x: torch.Tensor) -> None:
+def _check_data_finite(x: torch.Tensor) -> None:
     if x.is_floating_point() and not bool(torch.isfinite(x).all()):
         raise ValueError("training data contains NaN or inf values; clean or impute them before training")
 
@@ -393,7 +393,7 @@ def fit(
             f"got {train_x.shape[1]}"
         )
     _dry_run_loss(spec, config)
-    _check_finite(train_x)
+    _check_data_finite(train_x)
     if config.max_train is not None:
         train_x = train_x[: config.max_train]
     return _train(spec, config, train_x, x_shape, has_views, device, **run_kw)
