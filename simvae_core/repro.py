@@ -95,20 +95,38 @@ def repo_root() -> Path | None:
     return here if (here / ".git").exists() else None
 
 
+# What a run writes into the checkout: changing these does not change the code that produced a result.
+OUTPUT_PATHS = ("figures",)
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """``git describe --always --dirty`` of the checkout, or the installed package version."""
+    """``git:<commit>``, with ``-dirty`` when tracked files outside :data:`OUTPUT_PATHS` have uncommitted
+    changes; outside a checkout, the installed package version.
+
+    The figures a run writes are its output, not its code: ``make figures`` rewrites ``figures/`` notebook
+    after notebook, and the later notebooks must still record the clean commit that produced them.
+    """
     root = repo_root()
     if root is not None:
+        git = ["git", "-C", str(root)]
         try:
-            out = subprocess.run(
-                ["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=12"],
+            head = subprocess.run(
+                [*git, "rev-parse", "--short=12", "HEAD"],
                 capture_output=True,
                 text=True,
                 timeout=10,
                 check=True,
-            )
-            return f"git:{out.stdout.strip()}"
+            ).stdout.strip()
+            excluded = [f":(exclude){path}" for path in OUTPUT_PATHS]
+            status = subprocess.run(
+                [*git, "status", "--porcelain", "--untracked-files=no", "--", ".", *excluded],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout.strip()
+            return f"git:{head}{'-dirty' if status else ''}"
         except (OSError, subprocess.SubprocessError):
             pass
     return f"simvae-core=={_version('simvae-core') or 'unknown'}"

@@ -106,3 +106,33 @@ def test_show_image_draws_grey_and_colour_and_rejects_batches():
     with pytest.raises(ValueError, match=r"one image of shape \(C, H, W\)"):
         figures.show_image(a, torch.zeros(2, 1, 4, 4))
     plt.close(fig)
+
+
+def test_written_figures_do_not_make_the_code_version_dirty(tmp_path, monkeypatch):
+    """`make figures` rewrites figures/ notebook after notebook: later notebooks must still record the
+    clean commit (the manifest of the first wave said `-dirty` for every notebook after the first)."""
+    import subprocess
+
+    git = ["git", "-C", str(tmp_path), "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "a.png").write_bytes(b"old")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "c"], check=True)
+    monkeypatch.setattr(repro, "repo_root", lambda: tmp_path)
+
+    def version():
+        repro.code_version.cache_clear()
+        return repro.code_version()
+
+    try:
+        clean = version()
+        assert clean.startswith("git:") and not clean.endswith("-dirty")
+        (tmp_path / "figures" / "a.png").write_bytes(b"new")  # a run's output
+        (tmp_path / "notes.txt").write_text("untracked")
+        assert version() == clean
+        (tmp_path / "code.py").write_text("x = 2\n")  # the code itself
+        assert version() == clean + "-dirty"
+    finally:
+        repro.code_version.cache_clear()
