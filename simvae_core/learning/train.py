@@ -144,19 +144,13 @@ def _check_options(method: Method, config_kwargs: dict[str, Any]) -> tuple[dict,
     return cfg, loss, run
 
 
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
-
-
 def _validate_config(c: TrainConfig, method: Method) -> None:
     """Every field of ``c`` (after the ``"auto"`` values are resolved), before any work is done."""
     for name in ("latent_dim", "epochs", "batch_size", "n_views"):
-        _positive_int(getattr(c, name), name)
+        check_int(getattr(c, name), name)
     check_int(c.seed, "seed", minimum=0)
     if c.max_train is not None:
-        _positive_int(c.max_train, "max_train")
+        check_int(c.max_train, "max_train")
     if c.n_views < method.min_views:
         hint = " (use 'vae' for single views)" if method.name == "simvae" else ""
         raise ValueError(
@@ -365,7 +359,7 @@ def fit(
         ensure_writable_dir(checkpoint_dir, "checkpoint_dir")
     for name in ("checkpoint_every", "log_every"):
         if name in run_kw:
-            _positive_int(run_kw[name], name)
+            check_int(run_kw[name], name)
     if run_kw.get("callback") is not None and not callable(run_kw["callback"]):
         raise TypeError("callback must be a callable callback(epoch, trained)")
     base = dict(AUTHORS_PRESET) if preset == "authors" else {}
