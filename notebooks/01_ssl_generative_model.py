@@ -241,7 +241,7 @@ for name, derived, claimed in [
 ]:
     difference = sp.simplify(sp.logcombine(sp.expand(derived - claimed), force=True))
     verdict(
-        f"sympy: log p(z_1:3) with {name} equals PAPER.md's closed form",
+        f"sympy: log p(z_1:3) with {name} equals the stated closed form",
         f"difference = {difference}",
         "= 0 symbolically",
         difference == 0,
@@ -676,8 +676,8 @@ run.savefig(fig, "posterior_softmax")
 # %% [markdown]
 # ## 5 · The authors' code's objective, compared neutrally
 #
-# The public SimVAE code differs from the exact ELBO$_\text{SSL}$ in two ways that matter here (PAPER.md
-# lists the others, which concern the decoder and the probe and are handled in notebook 05):
+# The public SimVAE code differs from the exact ELBO$_\text{SSL}$ in two ways that matter here (the others
+# concern the decoder and the probe, and are handled in notebook 05):
 #
 # 1. **Plug-in content.** Instead of integrating $y$ out it sets $y = \bar z$ (the mean of the J sampled
 #    latents) and adds $\log p(\bar z)$, with $\log p(y) = -\tfrac12\|y\|^2$ ("gaussian") or a constant
@@ -789,14 +789,14 @@ run.savefig(fig, "reference_objective")
 # $\sigma^2 = 0.15$, $s^2 = 1$, J = 2 the exact objective's optimal posterior variance is about 0.28, the
 # authors' about 1.76 — larger than the prior variance of the content itself ($s^2 = 1$), so two samples
 # of one image would differ more than two images do. Only a strong reconstruction term keeps $v^\ast$ small;
-# the authors' small fixed decoder variance ($\sigma_x^2 \approx 0.01$, PAPER.md) provides exactly that,
+# the authors' small fixed decoder variance ($\sigma_x^2 \approx 0.01$ in their code) provides exactly that,
 # so the two choices partly offset each other. Notebook 05 measures what they do to learned
 # representations; the package's default is the exact objective, with the authors' as an explicit option.
 
 # %% [markdown]
 # ## Verdict
 #
-# Every check above, with its measured value and criterion. The sympy derivations agree with PAPER.md's
+# Every check above, with its measured value and criterion. The sympy derivations agree with the paper's
 # closed forms and with `simvae_core` to floating-point precision, and with Monte Carlo within 5 standard
 # errors; the instance-discrimination softmax is the Bayes posterior at $\tau = \sigma^2$; the authors'
 # entropy weight inflates the optimal posterior variance by $2\pi$.

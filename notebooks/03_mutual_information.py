@@ -28,7 +28,7 @@
 # 1. **ground truth** — the MI of correlated Gaussians and its optimal critic, derived with sympy;
 # 2. **the bounds** and their optimal critics (InfoNCE, NWJ, TUBA, DV, JS, SMILE, Poole et al.'s $I_\alpha$,
 #    Barber–Agakov), derived and checked;
-# 3. **Poole et al.'s staircase** (VERIFICATION.md E8): true MI 2 → 10 nats, d = 20, batch 64; each
+# 3. **Poole et al.'s staircase** (experiment E8): true MI 2 → 10 nats, d = 20, batch 64; each
 #    estimator's bias and variance with the analytic and with learned critics;
 # 4. **MI in the SSL model** (E9): InfoNCE with the true critic saturates at $\log K$ long before
 #    $\sigma^2 \to 0$; a SimCLR encoder trained on synthetic views shrinks the within-group spread (style
@@ -317,7 +317,7 @@ verdict(
 # `steps / 5` training steps per level (1 500 in `default`). Learned estimators: InfoNCE, NWJ, JS (JS-trained,
 # read with `tuba(·, 0)`), SMILE (τ = 5) and $I_\alpha$ (α = 0.01, b = 1). All five see the same stream of
 # batches. The **analytic critic** (pmi plus each bound's optimal offset; no training) separates what the
-# bound itself does from what learning does; "TNCE" in VERIFICATION.md is InfoNCE with this critic.
+# bound itself does from what learning does; the "TNCE" of the reference table is InfoNCE with this critic.
 
 # %%
 MIS = [2.0, 4.0, 6.0, 8.0, 10.0]
@@ -374,7 +374,7 @@ table_analytic = pd.DataFrame(
 print(f"analytic critic, mean ± sd over {N_EVAL} batches of {K8}:")
 print(table_analytic.to_string())
 
-tnce_table = [1.82, 3.06, 3.74, 4.02, 4.12]  # VERIFICATION.md E8, computed by Monte Carlo
+tnce_table = [1.82, 3.06, 3.74, 4.02, 4.12]  # E8 reference: InfoNCE, analytic critic, by Monte Carlo
 tnce = [m for m, _ in summary(analytic["InfoNCE"])]
 worst = max(abs(a - b) for a, b in zip(tnce, tnce_table, strict=True))
 verdict(
@@ -442,7 +442,7 @@ verdict(
 # $I_\alpha$ sits in between. NWJ's spread is the problem: $\mathbb E_q[(p/q)^2] = e^{2I}$ (derived above),
 # so its marginal term has a population sd of about $e^I/K$ — **343 nats at 10 nats** — while any finite
 # run sees a much smaller *sample* sd because the batches that carry the variance are rare. Our sample sd
-# at 10 nats (printed above) therefore differs from VERIFICATION.md's "≈ 9.3": both are draws of a
+# at 10 nats (printed above) therefore differs from the reference run's "≈ 9.3": both are draws of a
 # heavy-tailed statistic, not estimates of a finite number; we assert only the robust statements
 # (unbiased at low MI, ≥ 3 × InfoNCE's spread at 8–10 nats).
 #
@@ -567,13 +567,13 @@ run.savefig(fig, "bias_variance")
 # Two views of the SSL model, $z_j = y + \varepsilon_j$ with $y \sim \mathcal N(0, I_{10})$,
 # $\varepsilon_j \sim \mathcal N(0, \sigma^2 I)$: the true MI grows without bound as $\sigma^2 \to 0$. InfoNCE
 # with the true critic $\log p(z_2 \mid z_1)$ (softmax over the conditioning $z_1$'s: `known_mi.ssl_log_critic`) is
-# the best any critic can do at that K. The table of VERIFICATION.md ("MI inside the SSL latent model") is
+# the best any critic can do at that K. A reference table of these values, computed by Monte Carlo, is
 # reproduced first; then a separable critic is learned for each σ² (on batches of 64, evaluated at 64 and 512).
 
 # %%
 D9 = 10
 SIGMA2 = [1.0, 0.5, 0.3305, 0.15, 0.05, 0.01]
-TABLE_E9 = {  # VERIFICATION.md: σ² -> (true I, E[I_NCE] K = 64, its sd, E[I_NCE] K = 512)
+TABLE_E9 = {  # reference, by Monte Carlo: σ² -> (true I, E[I_NCE] K = 64, its sd, E[I_NCE] K = 512)
     1.0: (1.438, 1.332, 0.174, 1.429),
     0.5: (2.939, 2.501, 0.195, 2.829),
     0.3305: (4.161, 3.186, 0.166, 3.857),
@@ -1094,7 +1094,7 @@ run.savefig(fig, "bijections")
 z1_s, z2_s, m1_s, m2_s, v1_s, v2_s = sp.symbols("z1 z2 mu1 mu2 v1 v2", real=True)
 var_tot = s2_s + sig2_s
 zbar = (z1_s + z2_s) / 2
-log_p_group = (  # PAPER.md's closed form for J = 2, one coordinate
+log_p_group = (  # the model's closed form (notebook 01) for J = 2, one coordinate
     -((z1_s - zbar) ** 2 + (z2_s - zbar) ** 2) / (2 * sig2_s)
     - 2 * zbar**2 / (2 * (sig2_s + 2 * s2_s))
     - (2 * sp.log(2 * sp.pi) + sp.log(sig2_s) + sp.log(sig2_s + 2 * s2_s)) / 2

@@ -37,7 +37,7 @@
 # MLP probes (settings chosen on the validation split, the test split used once), weighted kNN (cosine,
 # k = 20, T = 0.07), GMM clustering. Style: the augmentation parameters of held-out augmented views
 # (crop scale, crop position, flip) predicted from their representation. Then sweeps of the decoder variance
-# $\sigma_x^2$ and of $\sigma^2$ (VERIFICATION.md E4, E14) show what each keeps.
+# $\sigma_x^2$ and of $\sigma^2$ (experiments E4, E14) show what each keeps.
 
 # %% tags=["parameters"]
 profile = "default"  # smoke | default | full
@@ -89,7 +89,7 @@ def check(condition, message):
 PROBES = EVAL.get("probes", ("linear", "mlp", "knn"))
 CP = "mlp" if "mlp" in PROBES else "linear"  # the content probe shown in figures
 SP = EVAL.get("style_probes", ("linear", "mlp"))[-1]  # the style probe shown in tables and figures
-# The authors' setup per dataset (PAPER.md): augmentations, network, latent dimension.
+# The authors' setup per dataset (their paper and code): augmentations, network, latent dimension.
 SETUP = {
     "fashion_mnist": dict(augment="authors_fashion", arch="mlp", latent_dim=10),
     "mnist": dict(augment="authors_mnist_binary", arch="mlp", latent_dim=10),

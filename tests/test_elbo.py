@@ -2,7 +2,7 @@
 
 Independent references: ``torch.distributions`` (likelihoods, entropies, KL divergences), Monte Carlo over
 the posterior, a linear-Gaussian model whose evidence is known exactly, and brute-force loops written from
-PAPER.md's description of the authors' code.
+a description of the authors' public code.
 """
 
 from __future__ import annotations
@@ -420,7 +420,7 @@ def test_vae_family_models_draw_z_with_the_tested_reparameterize(monkeypatch):
 
 
 def brute_force_reference(x, logits_or_means, logvar, z, sigma2, likelihood, prior, logvar_x=-4.6):
-    """The authors' objective per group, written from PAPER.md with explicit loops (no constants)."""
+    """The authors' objective per group, written from the authors' code with explicit loops (no constants)."""
     B, J, d = z.shape
     var_x = math.exp(logvar_x)
     out = {"recon": [], "entropy": [], "prior": []}

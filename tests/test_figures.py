@@ -1,4 +1,5 @@
 import json
+import subprocess
 
 import matplotlib
 
@@ -111,8 +112,6 @@ def test_show_image_draws_grey_and_colour_and_rejects_batches():
 def test_written_figures_do_not_make_the_code_version_dirty(tmp_path, monkeypatch):
     """`make figures` rewrites figures/ notebook after notebook: later notebooks must still record the
     clean commit (the manifest of the first wave said `-dirty` for every notebook after the first)."""
-    import subprocess
-
     git = ["git", "-C", str(tmp_path), "-c", "user.email=t@t", "-c", "user.name=t"]
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "figures").mkdir()

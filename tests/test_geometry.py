@@ -166,7 +166,7 @@ def test_uniformity_optimum_closed_forms_and_integral():
             math.log((1 - math.exp(-4 * t)) / (4 * t)), rel=1e-12
         )
         assert uniformity_optimum(1, t) == pytest.approx(math.log((1 + math.exp(-4 * t)) / 2), rel=1e-12)
-    # VERIFICATION.md E7: −2.080 (m = 3) and −3.247 (m = 10) at t = 2
+    # experiment E7's reference values: −2.080 (m = 3) and −3.247 (m = 10) at t = 2
     assert round(uniformity_optimum(3), 3) == -2.080
     assert round(uniformity_optimum(10), 3) == -3.247
     for m in (2, 4, 10, 32):

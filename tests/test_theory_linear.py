@@ -102,7 +102,7 @@ def test_given_A_and_invariance_to_A():
 @pytest.mark.parametrize(
     ("a2", "k", "method", "expected"),
     [
-        # VERIFICATION.md E5, population values (the table lists N = 200 000 sample values)
+        # experiment E5's reference, population values (the table lists N = 200 000 sample values)
         (0.5, 3, "spectral", (CONTENT_CORR, 0.0)),
         (0.5, 3, "pca", (0.0, 1.5 / 1.6)),
         (0.5, 6, "spectral", (CONTENT_CORR, 1.5 / 1.6)),
