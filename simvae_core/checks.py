@@ -3,15 +3,22 @@
 Every check raises a ``TypeError`` (wrong kind of value) or a ``ValueError`` (right kind, wrong value)
 whose message names the argument and says what to pass instead, so a wrong call fails at the boundary
 rather than as a shape error deep inside torch. Checks run where user input enters (a public function, a
-model's constructor, ``fit``); the training step itself never calls them.
+model's constructor, ``fit``).
+
+Checks of *values* inside tensors (finite, positive, in range) read a result back to the host: on a GPU
+each is a stall that waits for every queued kernel. ``fit`` checks its data once, then runs the training
+loop inside :func:`trusted_inputs`, where those value checks are skipped (shapes, dtypes and devices are
+still checked: they cost nothing) and a non-finite loss is caught from the epoch's accumulated sums.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -31,6 +38,8 @@ __all__ = [
     "check_same_shape",
     "check_targets",
     "check_tensor",
+    "trusted_inputs",
+    "values_checked",
     "did_you_mean",
     "resolve_generator",
 ]
@@ -112,6 +121,27 @@ def check_choice(value: object, choices: Iterable[str], name: str) -> str:
 
 # --------------------------------------------------------------------------------------------- tensors
 
+_VALUES_CHECKED: contextvars.ContextVar[bool] = contextvars.ContextVar("simvae_values_checked", default=True)
+
+
+@contextlib.contextmanager
+def trusted_inputs() -> Iterator[None]:
+    """Within this block, checks that read tensor *values* back to the host are skipped.
+
+    For loops whose inputs were checked once at the boundary (``fit`` checks its data, options and a dry
+    run of the loss before the first step); every call outside such a block is checked in full.
+    """
+    token = _VALUES_CHECKED.set(False)
+    try:
+        yield
+    finally:
+        _VALUES_CHECKED.reset(token)
+
+
+def values_checked() -> bool:
+    """False inside :func:`trusted_inputs`: value checks that would synchronise with the device are off."""
+    return _VALUES_CHECKED.get()
+
 
 def check_tensor(
     x: object, name: str, *, ndim: int | None = None, shape_hint: str = "", finite: bool = True
@@ -132,7 +162,7 @@ def check_tensor(
     if ndim is not None and x.ndim != ndim:
         hint = f" {shape_hint}" if shape_hint else ""
         raise ValueError(f"{name} must be {ndim}-D{hint}, got shape {tuple(x.shape)}.")
-    if finite and not bool(torch.isfinite(x.detach()).all()):
+    if finite and values_checked() and not bool(torch.isfinite(x.detach()).all()):
         raise ValueError(f"{name} contains NaN or inf values; pass finite values only.")
     return x
 
@@ -208,6 +238,8 @@ def as_variance(
             f"{name} must be a scalar or a 1-D tensor of length d={d} (one variance per latent coordinate), "
             f"got shape {tuple(v.shape)}."
         )
+    if not values_checked():
+        return v.expand(d) if v.ndim == 0 else v
     detached = v.detach()
     if not bool(torch.isfinite(detached).all()):
         hint = " Pass prior_var=None for the flat (improper) prior." if allow_none else ""
@@ -236,7 +268,7 @@ def as_positive_scalar(
     if v.numel() != 1:
         raise ValueError(f"{name} must be a single number, got shape {tuple(v.shape)}.")
     v = v.reshape(())
-    if not bool(torch.isfinite(v.detach())) or not bool(v.detach() > 0):
+    if values_checked() and (not bool(torch.isfinite(v.detach())) or not bool(v.detach() > 0)):
         raise ValueError(f"{name} must be a finite number > 0, got {float(v.detach())}.")
     return v
 

@@ -39,7 +39,7 @@ from tqdm.auto import tqdm
 
 from .. import repro
 from ..atomic import ensure_writable_dir
-from ..checks import check_choice, check_int, check_positive, did_you_mean
+from ..checks import check_choice, check_int, check_positive, did_you_mean, trusted_inputs
 from ..data import Dataset, as_float, load_dataset
 from .augment import PRESETS, Augmenter, get_augment_config
 from .checkpoint import CHECKPOINT, check_resumable, data_fingerprint, load_checkpoint, save_checkpoint
@@ -307,9 +307,34 @@ def _training_tensor(data: Any) -> tuple[str, torch.Tensor, bool]:
     )
 
 
-def _check_data_finite(x: torch.Tensor) -> None:
-    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+def _check_data(x: torch.Tensor, has_views: bool, likelihood: str, generative: bool) -> None:
+    """The value checks the training step no longer makes, made once on the whole training tensor."""
+    if not x.is_floating_point():
+        return
+    lo, hi = torch.aminmax(x)
+    if not bool(torch.isfinite(lo) & torch.isfinite(hi)):
         raise ValueError("training data contains NaN or inf values; clean or impute them before training")
+    if not has_views and (lo < 0 or hi > 1):
+        raise ValueError(
+            f"float images must lie in [0, 1], got values in [{float(lo):.4g}, {float(hi):.4g}]; "
+            "pass uint8 images or divide by 255"
+        )
+    if has_views and generative and likelihood == "bernoulli" and (lo < 0 or hi > 1):
+        raise ValueError(
+            "the Bernoulli likelihood needs x in [0, 1] (pixel intensities); got values in "
+            f"[{float(lo):.3g}, {float(hi):.3g}]. Use likelihood='gaussian' for real-valued data."
+        )
+
+
+def _check_epoch_finite(step_loss: torch.Tensor, config: TrainConfig, epoch: int) -> None:
+    """Stop with the first step whose loss was NaN or inf (one read of the epoch's losses, not one a step)."""
+    bad = ~torch.isfinite(step_loss)
+    if bool(bad.any()):
+        step = int(bad.int().argmax())
+        raise FloatingPointError(
+            f"{config.method}: loss became {step_loss[step].item()} at epoch {epoch + 1}, step {step + 1}; "
+            f"lower lr (now {config.lr}) or check the data scale"
+        )
 
 
 def _epoch_seed(seed: int, epoch: int) -> int:
@@ -387,7 +412,7 @@ def fit(
             f"got {train_x.shape[1]}"
         )
     _dry_run_loss(spec, config)
-    _check_data_finite(train_x)
+    _check_data(train_x, has_views, config.likelihood, generative=spec.model is None)
     if config.max_train is not None:
         train_x = train_x[: config.max_train]
     return _train(spec, config, train_x, x_shape, has_views, device, **run_kw)
@@ -450,15 +475,27 @@ def _train(
             flush=True,
         )
 
-    def group_loss(batch: torch.Tensor, idx: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def epoch_draws(steps: int) -> dict[str, torch.Tensor]:
+        """Every random draw of one epoch's steps, made on the CPU generator up front and moved to the
+        device in one go: the steps themselves draw nothing and never copy from the host."""
+        m = steps * config.batch_size
+        if has_views and train_x.shape[1] > config.n_views:  # a pool: n_views distinct views per group
+            pick = torch.rand((m, train_x.shape[1]), generator=order_gen).argsort(dim=1)[:, : config.n_views]
+            return {"pick": pick.to(device)}
         if has_views:
-            if batch.shape[1] > config.n_views:  # a pool: draw n_views distinct views per group
-                pick = torch.rand(batch.shape[:2], generator=order_gen).argsort(dim=1)[:, : config.n_views]
+            return {}
+        return augmenter.sample_params(train_x[:m], config.n_views, order_gen)  # on train_x's device
+
+    def group_loss(
+        batch: torch.Tensor, idx: torch.Tensor, draws: Mapping[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        if has_views:
+            if "pick" in draws:
                 rows = torch.arange(batch.shape[0], device=batch.device)[:, None]
-                batch = batch[rows, pick.to(batch.device)]  # (B, n_views, *x_shape)
+                batch = batch[rows, draws["pick"]]  # (B, n_views, *x_shape)
             views = as_float(batch)  # (B, J, *x_shape)
         else:
-            views = augmenter(batch, config.n_views, order_gen).views  # (B, J, C, H, W) in [0, 1]
+            views = augmenter.apply_params(batch, dict(draws), config.n_views)  # (B, J, C, H, W) in [0, 1]
         out = model.training_loss(views, idx, generator=noise_gen, amp=amp)
         return out.loss, out.terms
 
@@ -475,26 +512,26 @@ def _train(
         for epoch in range(start_epoch, config.epochs):
             model.train()
             noise_gen.manual_seed(_epoch_seed(config.seed, epoch))
-            perm = torch.randperm(n, generator=order_gen).to(device)
-            sums: dict[str, torch.Tensor] = {}
             t0 = time.perf_counter()
-            for step in range(steps_per_epoch):
-                idx = perm[step * config.batch_size : (step + 1) * config.batch_size]
-                loss, terms = group_loss(train_x[idx], idx)
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(
-                        f"{config.method}: loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "
-                        f"lower lr (now {config.lr}) or check the data scale"
-                    )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                model.after_step()  # EMA targets, queues, memory banks: part of the model's state
-                for key, value in terms.items():
-                    sums[key] = sums.get(key, 0.0) + value
-                if bar is not None and (step + 1) % log_every == 0:
-                    bar.update(log_every)
-                    bar.set_postfix({k: f"{(v / (step + 1)).item():.4g}" for k, v in list(sums.items())[:4]})
+            perm = torch.randperm(n, generator=order_gen).to(device)
+            draws = epoch_draws(steps_per_epoch)
+            step_loss = torch.zeros(steps_per_epoch, device=device)  # read once, after the epoch
+            sums: dict[str, torch.Tensor] = {}
+            with trusted_inputs():  # fit checked data and options: no value check reads back per step
+                for step in range(steps_per_epoch):
+                    rows = slice(step * config.batch_size, (step + 1) * config.batch_size)
+                    idx = perm[rows]
+                    loss, terms = group_loss(train_x[idx], idx, {k: v[rows] for k, v in draws.items()})
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    model.after_step()  # EMA targets, queues, memory banks: part of the model's state
+                    step_loss[step] = loss.detach()
+                    for key, value in terms.items():
+                        sums[key] = sums.get(key, 0.0) + value
+                    if bar is not None and (step + 1) % log_every == 0:
+                        bar.update(log_every)
+            _check_epoch_finite(step_loss, config, epoch)
             if device.type == "cuda":
                 torch.cuda.synchronize()
             seconds = time.perf_counter() - t0
@@ -506,6 +543,7 @@ def _train(
             )
             if bar is not None:
                 bar.update(steps_per_epoch % log_every)  # the steps not yet shown this epoch
+                bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in list(history.items())[:4]})
             if callback is not None:
                 callback(epoch + 1, TrainedModel(model, config, history, device))
                 model.train()
