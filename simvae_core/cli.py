@@ -134,6 +134,20 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from .learning import cache as model_cache  # torch: only this command needs it
+
+    folder = model_cache.cache_dir(args.dir)
+    entries = model_cache.list_entries(args.dir)
+    if args.action == "clear":
+        print(f"deleted {model_cache.clear_cache(args.dir)} cached model(s) from {folder}")
+        return 0
+    size = sum(p.stat().st_size for p in entries)
+    state = "on" if model_cache.cache_enabled() else f"off (${model_cache.CACHE_SWITCH_ENV})"
+    print(f"{folder}: {len(entries)} cached model(s), {size / 2**20:.1f} MiB; cache {state}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     class Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
         pass
@@ -176,6 +190,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the probes and the held-out views")
     evaluate.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     evaluate.add_argument("--out", default=None, help="JSON path (default: eval.json beside the checkpoint)")
+    cache = sub.add_parser(
+        "cache", help="the cache of trained models: where it is, how big, clear it", formatter_class=Formatter
+    )
+    cache.add_argument("action", choices=["info", "clear"], help="show the cache, or delete its entries")
+    cache.add_argument("--dir", default=None, help="cache folder (default: $SIMVAE_CACHE_DIR or ~/.cache)")
     return parser
 
 
@@ -191,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return cmd_train(args, argv)
+        if args.command == "cache":
+            return cmd_cache(args)
         return cmd_evaluate(args, argv)
     except KeyboardInterrupt:
         where = ""

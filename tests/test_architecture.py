@@ -41,6 +41,7 @@ DEFERRED = {
         ".learning.train": "--help and argument errors must not pay torch's ~1.3 s import",
         ".analysis.evaluate": "as above",
         ".data": "as above",
+        ".learning": "as above (the cache command)",
         ".": "__version__ for --version",
     },
     "repro.py": {"torch": "the pipeline and the CLI read versions without torch", "numpy": "with torch"},

@@ -6,16 +6,18 @@
 - :mod:`.methods`     the registry: method name -> objective, model, views
 - :mod:`.train`       ``fit``: one loop for every method
 - :mod:`.checkpoint`  safe, self-describing checkpoints and the rules of an exact resume
+- :mod:`.cache`       finished models on disk, keyed by configuration, data and training code
 - :mod:`.critics`     learned critics for the MI bounds and their training loop
 """
 
-from . import augment, checkpoint, critics, methods, models, nets, train
+from . import augment, cache, checkpoint, critics, methods, models, nets, train
 from .train import TrainConfig, TrainedModel, fit, model_from_checkpoint
 
 __all__ = [
     "TrainConfig",
     "TrainedModel",
     "augment",
+    "cache",
     "checkpoint",
     "critics",
     "fit",

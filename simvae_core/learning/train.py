@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from .. import repro
 from ..atomic import ensure_writable_dir
 from ..checks import check_choice, check_int, check_positive, did_you_mean, trusted_inputs
 from ..data import Dataset, as_float, load_dataset
+from . import cache as model_cache
 from .augment import PRESETS, Augmenter, get_augment_config
 from .checkpoint import CHECKPOINT, check_resumable, data_fingerprint, load_checkpoint, save_checkpoint
 from .methods import Method, get_method
@@ -94,7 +96,16 @@ class TrainConfig:
 
 
 _FIELD_NAMES = {f.name for f in dataclasses.fields(TrainConfig)} - {"method", "loss_options", "dataset"}
-_RUN_OPTIONS = {"checkpoint_dir", "resume", "progress", "checkpoint_every", "preset", "log_every", "callback"}
+_RUN_OPTIONS = {
+    "checkpoint_dir",
+    "resume",
+    "progress",
+    "checkpoint_every",
+    "preset",
+    "log_every",
+    "callback",
+    "cache",
+}
 
 # The authors' optimiser and batch (they train 400 epochs; epochs stay the explicit argument of fit).
 AUTHORS_PRESET = {"lr": 8e-5, "eps": 1e-4, "batch_size": 64, "n_views": 2}
@@ -217,6 +228,7 @@ class TrainedModel:
     config: TrainConfig
     history: dict[str, list[float]]
     device: torch.device
+    from_cache: bool = False  # True when fit found this model in the model cache instead of training it
 
     def encode(self, x: torch.Tensor, **kw) -> torch.Tensor:
         """The representation (posterior mean, or the encoder output before the head); ``after_head=True``
@@ -364,7 +376,9 @@ def fit(
     ``embed_dim``, ``momentum``), and run options: ``checkpoint_dir`` (save ``last.pt`` there every
     ``checkpoint_every`` epochs and resume from it), ``resume`` (default True), ``progress`` (tqdm bar),
     ``preset="authors"`` (the authors' optimiser and batch; explicit options win), ``callback``
-    (``callback(epoch, trained)`` after every epoch, e.g. to track a representation during training).
+    (``callback(epoch, trained)`` after every epoch, e.g. to track a representation during training),
+    ``cache`` (True, or a folder: reuse a finished model trained with the same configuration, data, device
+    and training code, and store the one trained here; see :mod:`simvae_core.learning.cache`).
 
     A view tensor with more views per group than ``n_views`` is a *pool*: every step draws ``n_views``
     distinct views of each group from it (fresh pairs each epoch, like fresh augmentations). Without
@@ -387,6 +401,16 @@ def fit(
             check_int(run_kw[name], name)
     if run_kw.get("callback") is not None and not callable(run_kw["callback"]):
         raise TypeError("callback must be a callable callback(epoch, trained)")
+    cache = run_kw.get("cache", False)
+    if not isinstance(cache, (bool, str, os.PathLike)):
+        raise TypeError(f"cache must be True, False or a folder, got {type(cache).__name__}")
+    if cache is not False and run_kw.get("callback") is not None:
+        raise ValueError(
+            "a callback watches the training as it happens, and a cached model has no training to watch: "
+            "pass cache=False with a callback"
+        )
+    if cache is not False and cache is not True:
+        ensure_writable_dir(cache, "cache")
     base = dict(AUTHORS_PRESET) if preset == "authors" else {}
     device = repro.default_device(cfg_kw.get("device"))  # an unavailable device fails here
     dataset_name, train_x, has_views = _training_tensor(data)
@@ -432,10 +456,20 @@ def _train(
     log_every: int = 50,
     preset: str | None = None,
     callback: Callable[[int, TrainedModel], Any] | None = None,
+    cache: bool | str | os.PathLike = False,
 ) -> TrainedModel:
     amp = config.amp if config.amp is not None else device.type == "cuda"
     ckpt_path = Path(checkpoint_dir) / CHECKPOINT if checkpoint_dir is not None else None
-    fingerprint = data_fingerprint(train_x, config.dataset) if ckpt_path is not None else None
+    use_cache = cache is not False and model_cache.cache_enabled()
+    fingerprint = data_fingerprint(train_x, config.dataset) if ckpt_path or use_cache else None
+    cache_where = None if cache is True else cache
+    entry_key = None
+    if use_cache:
+        resolved = {k: v for k, v in config.as_dict().items() if k not in ("device", "amp")}
+        entry_key = model_cache.cache_key(resolved, fingerprint, device=device.type, amp=amp, preset=preset)
+        entry = model_cache.load_entry(entry_key, cache_where)
+        if entry is not None:
+            return _trained_from_state(entry, config, device)
     state = None
     if ckpt_path is not None and resume and ckpt_path.exists():
         state = load_checkpoint(ckpt_path)
@@ -577,4 +611,32 @@ def _train(
         if bar is not None:
             bar.close()
     model.eval()
+    if entry_key is not None:
+        model_cache.store_entry(
+            entry_key,
+            {
+                "model": model.state_dict(),
+                "history": history,
+                "config": config.as_dict(),
+                "preset": preset,
+                "amp": amp,
+                "data": fingerprint,
+                "x_shape": list(x_shape),
+                "n_train": n,
+                "device": str(device),
+                "training_code": model_cache.training_code_version(),
+                "code_version": repro.code_version(),
+                "packages": repro.package_versions(),
+            },
+            cache_where,
+        )
     return TrainedModel(model, config, history, device)
+
+
+def _trained_from_state(state: Mapping[str, Any], config: TrainConfig, device: torch.device) -> TrainedModel:
+    """The finished model a cache entry holds, on ``device``, in eval mode."""
+    x_shape = tuple(state["x_shape"])
+    model = build_model(config, x_shape, torch.Generator().manual_seed(config.seed), int(state["n_train"]))
+    model.load_state_dict(state["model"])
+    model.to(device).eval()
+    return TrainedModel(model, config, state["history"], device, from_cache=True)
