@@ -81,7 +81,7 @@ from simvae_core.theory.generators import make_decoder
 # per-method budget, one seed: this notebook trains 7 networks per data set).
 SIZES = {
     "smoke": dict(n_samples=512, steps=60, epochs=1, dataset_fraction=0.005, n_seeds=1, batch_size=128),
-    "default": dict(n_samples=8192, steps=3000, epochs=6, dataset_fraction=0.15, n_seeds=1, batch_size=256),
+    "default": dict(n_samples=8192, steps=3000, epochs=8, dataset_fraction=0.15, n_seeds=1, batch_size=256),
     "full": dict(n_samples=16384, steps=20000, epochs=100, dataset_fraction=1.0, n_seeds=1, batch_size=512),
 }
 # A smoke run only checks that everything executes: 60 steps cannot test a claim about trained models, so
@@ -334,6 +334,7 @@ def train_on_groups(method, views, latent_dim, seed_offset=0, **options):
         batch_size=min(P.batch_size, n),
         n_views=2,
         progress=False,
+        cache=options.get("callback") is None,  # a finished model is reused; a watched run is not
         **options,
     )
     return trained, time.perf_counter() - t0
@@ -694,7 +695,7 @@ n_fm = max(256, int(P.dataset_fraction * len(fashion.train)))
 N_CONTENT = {"smoke": 500, "default": 20_000, "full": None}[profile]  # training images of the content probe
 N_STYLE = {"smoke": 300, "default": 5_000, "full": 10_000}[profile]  # augmented views per split, style probes
 COMMON = dict(latent_dim=10, epochs=P.epochs, batch_size=64, n_views=2, lr=1e-3, arch="mlp")
-COMMON.update(augment="authors_fashion", max_train=n_fm, progress=False)
+COMMON.update(augment="authors_fashion", max_train=n_fm, progress=False, cache=True)
 print("budget per network:", {k: v for k, v in COMMON.items() if k != "progress"})
 style_data, style_targets = evaluate.augmented_style_data(
     fashion, "authors_fashion", seed=seed, max_per_split=N_STYLE

@@ -169,6 +169,7 @@ COMMON = dict(
     augment=SETUP["augment"],
     max_train=n_train,
     progress=False,
+    cache=True,  # a finished model with this configuration, data and training code is reused
 )
 print("budget per method and seed:", {k: v for k, v in COMMON.items() if k != "progress"})
 

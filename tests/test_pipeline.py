@@ -245,3 +245,52 @@ def test_a_smoke_notebook_run_in_a_clone_leaves_the_committed_figures_untouched(
     assert status.stdout == "", f"a smoke run changed the committed figures:\n{status.stdout}"
     written = list((clone / "build" / "figures" / "smoke" / "01_ssl_generative_model").glob("*.png"))
     assert written, "the smoke figures went to build/figures/smoke/"
+
+
+def _threads_notebook(folder, name):
+    """A notebook that records the torch threads its kernel got and writes one figure."""
+    stem = name.removesuffix(".ipynb")
+    body = (
+        "import json, os, pathlib, torch\n"
+        "import matplotlib.pyplot as plt\n"
+        "import simvae_core as sc\n"
+        f"run = sc.start_run('{stem}', profile=profile, seed=seed)\n"
+        "fig, ax = plt.subplots()\n"
+        "run.savefig(fig, 'tiny')\n"
+        f"pathlib.Path(os.environ['PROBE_DIR'], '{stem}.json').write_text(\n"
+        "    json.dumps({'threads': torch.get_num_threads()}))\n"
+    )
+    return _write_notebook(folder, name, body)
+
+
+def test_parallel_notebooks_get_one_thread_each_and_unchanged_ones_are_skipped(tmp_path, monkeypatch):
+    monkeypatch.delenv("SIMVAE_FIGURES_DIR", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("PROBE_DIR", str(tmp_path))
+    nbs, out, figs = tmp_path / "nbs", tmp_path / "out", tmp_path / "figs"
+    for name in ("01_a.ipynb", "02_b.ipynb"):
+        _threads_notebook(nbs, name)
+    run = dict(notebooks_dir=nbs, figures_dir=figs, jobs=2)
+    timings = pipeline.run("smoke", out, force=False, **run)
+    assert set(timings) == {"01_a", "02_b"} and all(t > 0 for t in timings.values())
+    for stem in ("01_a", "02_b"):
+        assert json.loads((tmp_path / f"{stem}.json").read_text()) == {"threads": 1}
+    assert "OMP_NUM_THREADS" not in __import__("os").environ, "run() must restore the environment"
+    assert figures.check_manifest(figs) == []
+    # nothing changed: both are up to date and nothing runs
+    assert pipeline.run("smoke", out, force=False, **run) == {"01_a": 0.0, "02_b": 0.0}
+    # a changed notebook, a changed parameter or a changed figure runs again; the others are skipped
+    src = nbs / "02_b.ipynb"
+    nb = nbformat.read(src, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("a new sentence"))
+    nbformat.write(nb, src)
+    again = pipeline.run("smoke", out, force=False, **run)
+    assert again["01_a"] == 0.0 and again["02_b"] > 0
+    (figs / "01_a" / "tiny.png").write_bytes(b"edited by hand")
+    again = pipeline.run("smoke", out, force=False, **run)
+    assert again["01_a"] > 0 and again["02_b"] == 0.0
+    assert figures.check_manifest(figs) == []
+    again = pipeline.run("smoke", out, seed=1, force=False, **run)
+    assert all(t > 0 for t in again.values())
+    # force (the default of run, and make figures FORCE=1) runs everything
+    assert all(t > 0 for t in pipeline.run("smoke", out, seed=1, **run).values())

@@ -1,6 +1,7 @@
 """Execute the notebooks with papermill: the engine behind ``make figures`` and the notebook tests.
 
     python -m simvae_core.notebook.pipeline run --profile default          # every notebook -> figures/
+    python -m simvae_core.notebook.pipeline run --jobs 2 --if-changed      # what make figures runs
     python -m simvae_core.notebook.pipeline run --profile smoke --only 01  # -> build/figures/smoke/
     python -m simvae_core.notebook.pipeline run --only 04 --param threads=2 --param n_seeds=5
     python -m simvae_core.notebook.pipeline prepare --profile smoke --out build/nbval/smoke   # for nbval
@@ -13,6 +14,13 @@ which reaches the notebook through its ``overrides`` parameter. ``profile`` and 
 ``--profile`` and ``--seed`` only. Only the default profile writes the committed ``figures/``; other
 profiles write ``build/figures/<profile>/`` unless ``--figures`` names a folder; the run says where.
 
+``--jobs N`` executes N notebooks at once, each kernel with one torch/OpenMP thread, the longest first
+(by the last run's times): the networks are small, so one thread per notebook uses every core without
+the spin-waiting of oversubscribed threads. ``--if-changed`` skips a notebook whose inputs (its source,
+its parameters, the package's source, the package versions) are those of its last complete run and
+whose figures are still the files it wrote; the record lives next to the executed notebooks in
+``build/``. The notebooks share trained models through the model cache (``simvae_core.learning.cache``).
+
 Papermill always gets an explicit kernel name (``python3``, installed by ``make setup``), so a kernelspec
 stored in a notebook can never break a run. Executed notebooks go to ``build/`` (not committed).
 """
@@ -21,16 +29,21 @@ from __future__ import annotations
 
 import argparse
 import ast
+import concurrent.futures
+import contextlib
+import hashlib
 import json
 import os
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from .. import repro
-from ..checks import did_you_mean
+from ..atomic import write_json_atomic
+from ..checks import check_int, did_you_mean
 from . import figures
 from .profiles import PROFILE_FIELDS, PROFILE_NAMES, check_profile_value
 
@@ -197,6 +210,90 @@ def prepare(
     return written
 
 
+def _code_digest() -> str:
+    """SHA-256 of every source file of the package: a notebook's result can depend on any of them."""
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def inputs_digest(notebook: Path, parameters: Mapping[str, Any], figures_dir: Path, code: str) -> str:
+    """What decides a notebook's outputs: its source, its parameters, the package code and versions."""
+    facts = {
+        "notebook": hashlib.sha256(notebook.read_bytes()).hexdigest(),
+        "parameters": parameters,
+        "figures": str(figures_dir),
+        "code": code,
+        "packages": repro.package_versions(),
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+def _state_path(out: Path) -> Path:
+    return out / "pipeline-state.json"
+
+
+def _read_state(out: Path) -> dict[str, Any]:
+    path = _state_path(out)
+    try:
+        return json.loads(path.read_text()) if path.exists() else {}
+    except json.JSONDecodeError:
+        return {}  # a broken record only costs a re-run
+
+
+def _up_to_date(record: Mapping[str, Any] | None, digest: str, dst: Path, root: Path) -> bool:
+    """True when the notebook ran to completion with these inputs and its figures are still as it wrote
+    them (every file it recorded exists with the recorded SHA-256)."""
+    if not record or record.get("inputs") != digest or not dst.exists():
+        return False
+    manifest = figures.read_manifest(root)["figures"]
+    for key, sha in record.get("figures", {}).items():
+        entry = manifest.get(key)
+        if entry is None or entry.get("sha256") != sha or not (root / key).is_file():
+            return False
+        if hashlib.sha256((root / key).read_bytes()).hexdigest() != sha:
+            return False
+    return True
+
+
+def _execute(nb: Path, dst: Path, parameters: Mapping[str, Any]) -> float:
+    """Execute one notebook in a fresh kernel; return its wall time in seconds."""
+    import papermill as pm  # a notebook-extra dependency, needed only to execute
+
+    start = time.perf_counter()
+    pm.execute_notebook(
+        str(nb),
+        str(dst),
+        parameters=dict(parameters),
+        kernel_name=KERNEL_NAME,
+        language="python",
+        cwd=str(nb.parent),
+        progress_bar=False,
+    )
+    return round(time.perf_counter() - start, 1)
+
+
+# read by torch (and numpy's BLAS) when a kernel starts; the kernels inherit our environment
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the block (and every kernel started in it), then restore them."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def run(
     profile: str,
     out: Path,
@@ -205,46 +302,80 @@ def run(
     extra: dict[str, Any] | None = None,
     figures_dir: Path | None = None,
     notebooks_dir: Path | None = None,
+    jobs: int = 1,
+    force: bool = True,
 ) -> dict[str, float]:
-    """Execute the notebooks in order; return each one's wall time in seconds. Stops at the first failure.
+    """Execute the notebooks; return each one's wall time in seconds (0 for one skipped as up to date).
 
-    Figures go to ``figures_dir`` when given, else where :func:`figures.figures_root` puts ``profile``.
+    ``jobs > 1`` runs that many notebooks at once, each kernel with one thread (the networks are small:
+    one thread per notebook keeps every core busy with no oversubscription), the longest first by the
+    last run's times. ``force=False`` skips a notebook whose inputs (:func:`inputs_digest`) are those of
+    its last complete run and whose figures are unchanged. Stops at the first failure. Figures go to
+    ``figures_dir`` when given, else where :func:`figures.figures_root` puts ``profile``.
     """
-    import papermill as pm  # a notebook-extra dependency, needed only to execute
-
     notebooks = discover(notebooks_dir, only)
     parameters = resolve_parameters(notebooks, profile, seed, extra)
+    check_int(jobs, "jobs")
     out.mkdir(parents=True, exist_ok=True)
-    # The kernel inherits our environment: that is how a named figures dir reaches the notebook's savefig.
-    previous = os.environ.get("SIMVAE_FIGURES_DIR")
-    if figures_dir is not None:
-        os.environ["SIMVAE_FIGURES_DIR"] = str(Path(figures_dir).resolve())
-    target = figures.figures_root(None, profile)
-    print(f"[pipeline] profile={profile}, seed={seed}: figures -> {target}", flush=True)
+    # The kernel inherits our environment: that is how a named figures dir reaches the notebook's savefig,
+    # and how each of several notebooks run at once gets one thread.
+    env = {"SIMVAE_FIGURES_DIR": str(Path(figures_dir).resolve())} if figures_dir is not None else {}
+    if jobs > 1:
+        env.update({name: "1" for name in _THREAD_VARS})
+    with _environment(env):
+        return _run(profile, out, seed, notebooks, parameters, jobs, force)
+
+
+def _run(
+    profile: str,
+    out: Path,
+    seed: int,
+    notebooks: list[Path],
+    parameters: Mapping[Path, dict[str, Any]],
+    jobs: int,
+    force: bool,
+) -> dict[str, float]:
+    root = figures.figures_root(None, profile)
+    print(f"[pipeline] profile={profile}, seed={seed}, jobs={jobs}: figures -> {root}", flush=True)
+    state = _read_state(out)
+    code = _code_digest()
     timings: dict[str, float] = {}
-    try:
-        for nb in notebooks:
-            dst = out / nb.name
-            print(f"[pipeline] {nb.name} -> {dst}", flush=True)
-            start = time.perf_counter()
-            pm.execute_notebook(
-                str(nb),
-                str(dst),
-                parameters=parameters[nb],
-                kernel_name=KERNEL_NAME,
-                language="python",
-                cwd=str(nb.parent),
-                progress_bar=False,
-            )
-            timings[nb.stem] = round(time.perf_counter() - start, 1)
-            print(f"[pipeline] {nb.name}: {timings[nb.stem]} s", flush=True)
-    finally:
-        if figures_dir is not None:
-            if previous is None:
-                os.environ.pop("SIMVAE_FIGURES_DIR", None)
-            else:
-                os.environ["SIMVAE_FIGURES_DIR"] = previous
-    return timings
+    todo = []
+    for nb in notebooks:
+        digest = inputs_digest(nb, parameters[nb], root, code)
+        if not force and _up_to_date(state.get(nb.stem), digest, out / nb.name, root):
+            print(f"[pipeline] {nb.name}: up to date (same inputs and figures as its last run)", flush=True)
+            timings[nb.stem] = 0.0
+        else:
+            todo.append((nb, digest))
+    if jobs > 1:  # longest first, so that the last notebook to start is a short one
+        todo.sort(key=lambda item: -float(state.get(item[0].stem, {}).get("seconds", 0.0)))
+    lock = threading.Lock()
+
+    def one(nb: Path, digest: str) -> None:
+        dst = out / nb.name
+        print(f"[pipeline] {nb.name} -> {dst}", flush=True)
+        seconds = _execute(nb, dst, parameters[nb])
+        print(f"[pipeline] {nb.name}: {seconds} s", flush=True)
+        manifest = figures.read_manifest(root)["figures"]
+        written = {k: v["sha256"] for k, v in manifest.items() if v.get("notebook") == nb.stem}
+        with lock:
+            timings[nb.stem] = seconds
+            state[nb.stem] = {"inputs": digest, "seconds": seconds, "figures": written}
+            write_json_atomic(_state_path(out), state)
+
+    if jobs == 1:
+        for nb, digest in todo:
+            one(nb, digest)
+    else:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(one, nb, digest) for nb, digest in todo]
+            for future in concurrent.futures.as_completed(futures):
+                if future.exception() is not None:  # start nothing more after the first failure
+                    for f in futures:
+                        f.cancel()
+                    raise future.exception()
+    return {nb.stem: timings[nb.stem] for nb in notebooks if nb.stem in timings}
 
 
 def _parse_extra(pairs: list[str]) -> dict[str, Any]:
@@ -283,6 +414,14 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--figures", type=Path, default=None, help="figures folder (default: by profile, see above)"
             )
+            p.add_argument(
+                "--jobs", type=int, default=1, help="notebooks run at once (each then with one thread)"
+            )
+            p.add_argument(
+                "--if-changed",
+                action="store_true",
+                help="skip a notebook whose inputs and figures are those of its last complete run",
+            )
     check = sub.add_parser("check-figures", formatter_class=Formatter)
     check.add_argument("--figures", type=Path, default=None, help="figures folder (default figures/)")
     return parser
@@ -314,7 +453,16 @@ def _main(args: argparse.Namespace) -> int:
         for path in prepare(args.profile, out, args.seed, args.only, extra):
             print(path)
         return 0
-    timings = run(args.profile, out, args.seed, args.only, extra, args.figures)
+    timings = run(
+        args.profile,
+        out,
+        args.seed,
+        args.only,
+        extra,
+        args.figures,
+        jobs=args.jobs,
+        force=not args.if_changed,
+    )
     written_to = args.figures or figures.figures_root(None, args.profile)
     problems = figures.check_manifest(written_to)
     for problem in problems:
