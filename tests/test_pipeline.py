@@ -277,6 +277,10 @@ def test_parallel_notebooks_get_one_thread_each_and_unchanged_ones_are_skipped(t
         assert json.loads((tmp_path / f"{stem}.json").read_text()) == {"threads": 1}
     assert "OMP_NUM_THREADS" not in __import__("os").environ, "run() must restore the environment"
     assert figures.check_manifest(figs) == []
+    record = figures.read_manifest(figs)["notebooks"]
+    assert {k: (v["seconds"], v["jobs"]) for k, v in record.items()} == {
+        k: (t, 2) for k, t in timings.items()
+    }
     # nothing changed: both are up to date and nothing runs
     assert pipeline.run("smoke", out, force=False, **run) == {"01_a": 0.0, "02_b": 0.0}
     # a changed notebook, a changed parameter or a changed figure runs again; the others are skipped

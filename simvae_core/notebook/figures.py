@@ -211,6 +211,17 @@ def savefig(
     return written
 
 
+def record_notebook_run(figures_dir: str | os.PathLike, notebook: str, **facts: Any) -> None:
+    """Record how a notebook's last complete run went (wall seconds, jobs) under ``notebooks`` in the
+    manifest: what a reader sees the figures cost, and what the pipeline schedules the longest first by."""
+    _check_name("notebook", notebook)
+    root = figures_root(figures_dir)
+    with _manifest_lock(root):
+        manifest = read_manifest(root)
+        manifest.setdefault("notebooks", {})[notebook] = {**facts, "code_version": repro.code_version()}
+        write_json_atomic(root / MANIFEST, manifest)
+
+
 def check_manifest(figures_dir: str | os.PathLike | None = None) -> list[str]:
     """Problems between the figure files and the manifest: unlisted files, missing files, stale hashes."""
     root = figures_root(figures_dir)

@@ -348,8 +348,14 @@ def _run(
             timings[nb.stem] = 0.0
         else:
             todo.append((nb, digest))
-    if jobs > 1:  # longest first, so that the last notebook to start is a short one
-        todo.sort(key=lambda item: -float(state.get(item[0].stem, {}).get("seconds", 0.0)))
+    if jobs > 1:  # longest first (by this checkout's last run, else the committed manifest's record)
+        recorded = figures.read_manifest(root).get("notebooks", {})
+
+        def expected(nb: Path) -> float:
+            mine = state.get(nb.stem, {}).get("seconds")
+            return float(mine if mine is not None else recorded.get(nb.stem, {}).get("seconds", 0.0))
+
+        todo.sort(key=lambda item: -expected(item[0]))
     lock = threading.Lock()
 
     def one(nb: Path, digest: str) -> None:
@@ -363,6 +369,7 @@ def _run(
             timings[nb.stem] = seconds
             state[nb.stem] = {"inputs": digest, "seconds": seconds, "figures": written}
             write_json_atomic(_state_path(out), state)
+        figures.record_notebook_run(root, nb.stem, seconds=seconds, jobs=jobs)
 
     if jobs == 1:
         for nb, digest in todo:
