@@ -44,6 +44,7 @@ profile = "default"  # smoke | default | full
 seed = 0
 overrides = {}  # profile fields to change, e.g. n_seeds; the pipeline's --param fills it
 dataset = "fashion_mnist"  # mnist, cifar10 or celeba for full runs on a GPU
+threads = 0  # torch CPU threads; 0 = the environment's: the authors' MLP has large matmuls that use every core
 
 # %%
 import time
@@ -99,6 +100,8 @@ SETUP = {
 STYLE_NAMES = ("crop_scale", "crop_cx", "crop_cy", "vflip", "brightness", "contrast", "saturation", "hue")
 
 
+if threads:
+    torch.set_num_threads(threads)
 run = sc.start_run(
     "05_simvae_vs_vae_family", profile=profile, seed=seed, overrides=overrides, **SIZES[profile]
 )

@@ -247,8 +247,9 @@ def test_a_smoke_notebook_run_in_a_clone_leaves_the_committed_figures_untouched(
     assert written, "the smoke figures went to build/figures/smoke/"
 
 
-def _threads_notebook(folder, name):
-    """A notebook that records the torch threads its kernel got and writes one figure."""
+def _threads_notebook(folder, name, alone=False):
+    """A notebook that records the torch threads its kernel got and writes one figure (``alone``: it
+    declares ``threads = 0``, all cores)."""
     stem = name.removesuffix(".ipynb")
     body = (
         "import json, os, pathlib, torch\n"
@@ -260,7 +261,12 @@ def _threads_notebook(folder, name):
         f"pathlib.Path(os.environ['PROBE_DIR'], '{stem}.json').write_text(\n"
         "    json.dumps({'threads': torch.get_num_threads()}))\n"
     )
-    return _write_notebook(folder, name, body)
+    path = _write_notebook(folder, name, body)
+    if alone:
+        nb = nbformat.read(path, as_version=4)
+        nb.cells[0].source += "\nthreads = 0"
+        nbformat.write(nb, path)
+    return path
 
 
 def test_parallel_notebooks_get_one_thread_each_and_unchanged_ones_are_skipped(tmp_path, monkeypatch):
@@ -275,6 +281,12 @@ def test_parallel_notebooks_get_one_thread_each_and_unchanged_ones_are_skipped(t
     assert set(timings) == {"01_a", "02_b"} and all(t > 0 for t in timings.values())
     for stem in ("01_a", "02_b"):
         assert json.loads((tmp_path / f"{stem}.json").read_text()) == {"threads": 1}
+    # a notebook declaring threads = 0 runs alone, with the environment's (here: torch's default) threads
+    _threads_notebook(tmp_path / "alone", "03_c.ipynb", alone=True)
+    alone = dict(notebooks_dir=tmp_path / "alone", figures_dir=tmp_path / "figs-alone", jobs=2)
+    pipeline.run("smoke", tmp_path / "out-alone", **alone)
+    default_threads = __import__("torch").get_num_threads()
+    assert json.loads((tmp_path / "03_c.json").read_text()) == {"threads": default_threads}
     assert "OMP_NUM_THREADS" not in __import__("os").environ, "run() must restore the environment"
     assert figures.check_manifest(figs) == []
     record = figures.read_manifest(figs)["notebooks"]

@@ -15,11 +15,13 @@ which reaches the notebook through its ``overrides`` parameter. ``profile`` and 
 profiles write ``build/figures/<profile>/`` unless ``--figures`` names a folder; the run says where.
 
 ``--jobs N`` executes N notebooks at once, each kernel with one torch/OpenMP thread, the longest first
-(by the last run's times): the networks are small, so one thread per notebook uses every core without
-the spin-waiting of oversubscribed threads. ``--if-changed`` skips a notebook whose inputs (its source,
-its parameters, the package's source, the package versions) are those of its last complete run and
-whose figures are still the files it wrote; the record lives next to the executed notebooks in
-``build/``. The notebooks share trained models through the model cache (``simvae_core.learning.cache``).
+(by the last run's times): most networks are small, so one thread per notebook uses every core without
+the spin-waiting of oversubscribed threads. A notebook whose parameters cell says ``threads = 0`` (all
+cores: its large matmuls do scale) runs first, alone, with the environment's threads.
+``--if-changed`` skips a notebook whose inputs (its source, its parameters, the package's source, the
+package versions) are those of its last complete run and whose figures are still the files it wrote;
+the record lives next to the executed notebooks in ``build/``. The notebooks share trained models
+through the model cache (``simvae_core.learning.cache``).
 
 Papermill always gets an explicit kernel name (``python3``, installed by ``make setup``), so a kernelspec
 stored in a notebook can never break a run. Executed notebooks go to ``build/`` (not committed).
@@ -309,9 +311,10 @@ def run(
 
     ``jobs > 1`` runs that many notebooks at once, each kernel with one thread (the networks are small:
     one thread per notebook keeps every core busy with no oversubscription), the longest first by the
-    last run's times. ``force=False`` skips a notebook whose inputs (:func:`inputs_digest`) are those of
-    its last complete run and whose figures are unchanged. Stops at the first failure. Figures go to
-    ``figures_dir`` when given, else where :func:`figures.figures_root` puts ``profile``.
+    last run's times; a notebook declaring ``threads = 0`` runs first, alone, with every core.
+    ``force=False`` skips a notebook whose inputs (:func:`inputs_digest`) are those of its last complete
+    run and whose figures are unchanged. Stops at the first failure. Figures go to ``figures_dir`` when
+    given, else where :func:`figures.figures_root` puts ``profile``.
     """
     notebooks = discover(notebooks_dir, only)
     parameters = resolve_parameters(notebooks, profile, seed, extra)
@@ -320,8 +323,6 @@ def run(
     # The kernel inherits our environment: that is how a named figures dir reaches the notebook's savefig,
     # and how each of several notebooks run at once gets one thread.
     env = {"SIMVAE_FIGURES_DIR": str(Path(figures_dir).resolve())} if figures_dir is not None else {}
-    if jobs > 1:
-        env.update({name: "1" for name in _THREAD_VARS})
     with _environment(env):
         return _run(profile, out, seed, notebooks, parameters, jobs, force)
 
@@ -374,9 +375,16 @@ def _run(
     if jobs == 1:
         for nb, digest in todo:
             one(nb, digest)
-    else:
+        return {nb.stem: timings[nb.stem] for nb in notebooks if nb.stem in timings}
+    # A notebook that declares `threads = 0` (all cores: its large matmuls scale with them) runs first and
+    # alone, so the models it trains are in the cache before the others start; the rest run `jobs` at a
+    # time with one thread each.
+    alone = [(nb, d) for nb, d in todo if notebook_parameters(nb).get("threads") == 0]
+    for nb, digest in alone:
+        one(nb, digest)
+    with _environment({name: "1" for name in _THREAD_VARS}):
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(one, nb, digest) for nb, digest in todo]
+            futures = [pool.submit(one, nb, d) for nb, d in todo if (nb, d) not in alone]
             for future in concurrent.futures.as_completed(futures):
                 if future.exception() is not None:  # start nothing more after the first failure
                     for f in futures:
