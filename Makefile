@@ -3,7 +3,8 @@
 #                  figures are unchanged since its last run is skipped (FORCE=1 re-executes everything)
 #   make test      lint + unit tests + every notebook in the smoke profile under nbval
 #   make lab       open JupyterLab on the notebooks (LAB_ARGS="--port 8899 --no-browser" passes options)
-#   make bench     training and augmentation throughput (JSON in build/bench/)
+#   make bench     training throughput (bare loop, fit per method, matmul peak), batched seeds and
+#                  augmentation speed (JSON in build/bench/); run it on a quiet machine
 # Variables: PROFILE (smoke|default|full), SEED, JOBS (notebooks at once, one thread each; default 2),
 # FORCE, VENV (an existing env to use, e.g. VENV=$$CONDA_PREFIX), TORCH_SPEC / TORCH_INDEX (which torch
 # build to install; see README). Trained models are cached in ~/.cache/simvae/models ($$SIMVAE_CACHE_DIR;
@@ -80,8 +81,8 @@ unit: setup
 # Throughput benchmarks (report numbers, never pass/fail): JSON under build/bench/. Run on a quiet machine.
 bench: setup
 	$(PY) benchmarks/augment_vs_kornia.py
-	$(PY) benchmarks/train_throughput.py
-	$(PY) benchmarks/method_throughput.py
+	$(PY) benchmarks/throughput.py
+	$(PY) benchmarks/batched_seeds.py
 
 lab: setup
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks
