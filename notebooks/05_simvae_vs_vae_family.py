@@ -44,7 +44,7 @@ profile = "default"  # smoke | default | full
 seed = 0
 overrides = {}  # profile fields to change, e.g. n_seeds; the pipeline's --param fills it
 dataset = "fashion_mnist"  # mnist, cifar10 or celeba for full runs on a GPU
-threads = 0  # torch CPU threads; 0 = the environment's: the authors' MLP has large matmuls that use every core
+threads = 0  # torch CPU threads; 0 = all (the authors' MLP has large matmuls)
 
 # %%
 import time
