@@ -533,6 +533,22 @@ def _train(
         out = model.training_loss(views, idx, generator=noise_gen, amp=amp)
         return out.loss, out.terms
 
+    def run_state() -> dict[str, Any]:
+        """What a checkpoint and a cache entry both hold: the model and how it was trained."""
+        return {
+            "model": model.state_dict(),
+            "history": history,
+            "config": config.as_dict(),
+            "preset": preset,
+            "amp": amp,
+            "data": fingerprint,
+            "x_shape": list(x_shape),
+            "n_train": n,
+            "device": str(device),
+            "code_version": repro.code_version(),
+            "packages": repro.package_versions(),
+        }
+
     bar = None
     if progress:
         bar = tqdm(
@@ -585,20 +601,10 @@ def _train(
                 save_checkpoint(
                     ckpt_path,
                     {
-                        "model": model.state_dict(),
+                        **run_state(),
                         "optimizer": optimizer.state_dict(),
                         "order_gen": order_gen.get_state(),
                         "epoch": epoch + 1,
-                        "history": history,
-                        "config": config.as_dict(),
-                        "preset": preset,
-                        "amp": amp,
-                        "data": fingerprint,
-                        "x_shape": list(x_shape),
-                        "n_train": n,
-                        "device": str(device),
-                        "code_version": repro.code_version(),
-                        "packages": repro.package_versions(),
                     },
                 )
     except KeyboardInterrupt:
@@ -614,20 +620,7 @@ def _train(
     if entry_key is not None:
         model_cache.store_entry(
             entry_key,
-            {
-                "model": model.state_dict(),
-                "history": history,
-                "config": config.as_dict(),
-                "preset": preset,
-                "amp": amp,
-                "data": fingerprint,
-                "x_shape": list(x_shape),
-                "n_train": n,
-                "device": str(device),
-                "training_code": model_cache.training_code_version(),
-                "code_version": repro.code_version(),
-                "packages": repro.package_versions(),
-            },
+            {**run_state(), "training_code": model_cache.training_code_version()},
             cache_where,
         )
     return TrainedModel(model, config, history, device)
