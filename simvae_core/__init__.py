@@ -9,6 +9,7 @@ The package is layered like the paper; every arrow points down, and there is no 
 - ``learning``    networks, models, augmentations, ``fit``, checkpoints, MI critics
 - ``analysis``    probes, metrics, clustering, the evaluation protocol, geometry, collapse toys
 - ``notebook``    run profiles, ``start_run``, figures and the papermill pipeline (beside the others)
+- ``claims``      the verdict mechanism: a statistic against a control or theory value, margin, seeds, CI
 - ``checks``, ``atomic``, ``repro``   input checks, atomic writes, seeds and versions (beneath them all)
 - ``cli``         ``simvae train|evaluate`` (also ``python -m simvae_core``)
 
@@ -66,6 +67,7 @@ _SUBPACKAGES = (
     "learning",
     "analysis",
     "notebook",
+    "claims",
     "checks",
     "atomic",
     "repro",
@@ -76,7 +78,7 @@ _MODULE_ALIASES = {"evaluate": "analysis.evaluate"}
 __all__ = sorted(_API) + sorted(_MODULE_ALIASES) + list(_SUBPACKAGES) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import analysis, atomic, checks, data, learning, notebook, objectives, repro, theory  # noqa: F401
+    from . import analysis, atomic, checks, claims, data, learning, notebook, objectives, repro, theory  # noqa: F401
     from .analysis import evaluate  # noqa: F401
     from .analysis.evaluate import evaluate_representation, evaluate_trained  # noqa: F401
     from .analysis.probes import knn_probe, linear_probe, mlp_probe  # noqa: F401

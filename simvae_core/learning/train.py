@@ -283,6 +283,23 @@ def build_model(
     )
 
 
+def initial_model(trained: TrainedModel, data: Any) -> TrainedModel:
+    """The network of ``trained`` as it was before its first step: same configuration, same seed, so the
+    same initial weights. This is the *untrained-encoder control* of a claim about what training did.
+
+    ``data`` is what ``trained`` was fitted on (a view tensor, a Dataset or its name); it gives the input
+    shape and the size of a memory bank.
+    """
+    if not isinstance(trained, TrainedModel):
+        raise TypeError(f"initial_model takes what fit returned, got {type(trained).__name__}")
+    config = trained.config
+    _, train_x, has_views = _training_tensor(data)
+    x_shape = tuple(train_x.shape[2:] if has_views else train_x.shape[1:])
+    n = train_x.shape[0] if config.max_train is None else min(train_x.shape[0], config.max_train)
+    model = build_model(config, x_shape, torch.Generator().manual_seed(config.seed), n_train=n)
+    return TrainedModel(model.to(trained.device).eval(), config, {}, trained.device)
+
+
 def model_from_checkpoint(path: str | Path, device: str | torch.device | None = None) -> TrainedModel:
     """Rebuild the trained model saved at ``path`` (for evaluation or further use)."""
     state = load_checkpoint(path)

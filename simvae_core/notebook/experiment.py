@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
     from matplotlib.figure import Figure
 
+    from ..claims import ClaimBook
+
 
 @dataclass
 class ExperimentRun:
@@ -86,6 +88,20 @@ class ExperimentRun:
     def figures_root(self) -> Path:
         """The folder this run's figures go to (``figures/`` only for the default profile)."""
         return figures.figures_root(self.figures_dir, self.figures_label)
+
+    def claims(self, strict: bool = True) -> ClaimBook:
+        """The run's :class:`simvae_core.claims.ClaimBook`: enforced beyond ``smoke`` (``strict=False``
+        reports only), written to ``<figures root>/<notebook>/verdicts.json`` by ``book.write()``."""
+        from ..claims import ClaimBook
+
+        return ClaimBook(
+            notebook=self.notebook,
+            profile=self.figures_label,
+            seed=self.seed,
+            code_version=repro.code_version(),
+            strict=strict,
+            out_dir=self.figures_root / self.notebook,
+        )
 
     def describe(self) -> str:
         p = self.profile
