@@ -309,7 +309,7 @@ class ClaimBook:
         if any(c.id == id for c in self.claims):
             raise ValueError(f"claim id {id!r} is used twice in {self.notebook}; ids name one claim each")
         value = estimate(values)
-        paired = bool(paired and reference.kind == "control")
+        paired = bool(paired and reference.kind == "control" and reference.estimate.n > 1)
         diff = difference_interval(value, reference.estimate, paired)
         passed = _decide(diff, margin, direction)
         record = Claim(

@@ -54,6 +54,7 @@ DEFERRED = {
         "mlxtend.data": "same",
         "PIL": "an optional dependency, only CelebA's JPEGs",
     },
+    "theory/ssl_model.py": {"scipy": "Bessel functions, only for the noisy-key posterior"},
     "claims.py": {"pandas": "~0.5 s, only for the verdict table"},
     "notebook/experiment.py": {
         "..claims": "a run's ClaimBook, built on request: start_run stays light",

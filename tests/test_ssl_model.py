@@ -531,3 +531,26 @@ def test_von_mises_fisher_rejects_non_unit_means_and_bad_kappa():
         ssl_model.sample_von_mises_fisher(torch.ones(3, 4), 1.0)
     with pytest.raises((ValueError, TypeError), match="kappa"):
         ssl_model.sample_von_mises_fisher(torch.eye(4), -1.0)
+
+
+def test_posterior_over_noisy_keys_matches_closed_form_and_monte_carlo():
+    """d = 3: C_3(a) = a / (4π sinh a), so p(i) ∝ sinh(a_i) / a_i; d = 5: the integral over the unknown
+    centre by Monte Carlo (uniform y on S⁴)."""
+    g = torch.Generator().manual_seed(0)
+    for d in (3, 5):
+        q = ssl_model.sample_uniform_sphere(4, d, g, torch.float64)
+        keys = ssl_model.sample_uniform_sphere(4 * 6, d, g, torch.float64).reshape(4, 6, d)
+        kappa = 4.0
+        p = ssl_model.posterior_over_noisy_keys(q, keys, kappa)
+        if d == 3:
+            a = kappa * (q.unsqueeze(1) + keys).norm(dim=-1)
+            ref = torch.softmax(torch.log(torch.sinh(a) / a), dim=1)
+            assert torch.allclose(p, ref, atol=1e-12)
+        else:
+            y = ssl_model.sample_uniform_sphere(400_000, d, g, torch.float64)  # (M, d)
+            joint = torch.exp(kappa * (q @ y.T)).unsqueeze(1) * torch.exp(kappa * (keys @ y.T))  # (4, 6, M)
+            ref = joint.mean(-1)
+            ref = ref / ref.sum(1, keepdim=True)
+            assert torch.allclose(p, ref, atol=5e-3)
+    with pytest.raises(ValueError, match="query"):
+        ssl_model.posterior_over_noisy_keys(q[0], keys, 1.0)

@@ -238,6 +238,34 @@ def instance_discrimination_softmax(
     return torch.softmax(z @ centers.mT / tau, dim=1)
 
 
+def posterior_over_noisy_keys(query: torch.Tensor, keys: torch.Tensor, kappa: float) -> torch.Tensor:
+    """Bayes over K candidate *keys that are noisy views themselves* (what SimCLR's softmax sees).
+
+    Model: every group has ``y ~ U(S^{d−1})`` and its views are ``vMF(y, κ)``. Given a query view ``q`` and
+    K keys of which exactly one shares ``q``'s group, integrating the unknown centre out gives
+    ``p(q, k_i same group) ∝ ∫ vMF(q; y, κ) vMF(k_i; y, κ) dy ∝ 1 / C_d(κ‖q + k_i‖)`` with the vMF
+    normaliser ``C_d(a) = a^ν / ((2π)^{d/2} I_ν(a))``, ``ν = d/2 − 1``. Hence
+    ``p(i | q, keys) = softmax_i(log I_ν(κ‖q + k_i‖) − ν log(κ‖q + k_i‖))``: monotone in ``qᵀk_i`` but not
+    linear in it, so no temperature makes the cosine softmax exact (unlike keys that are the centres).
+    ``query`` (N, d), ``keys`` (N, K, d) or (K, d), unit norm -> probabilities (N, K).
+    """
+    from scipy import special
+
+    if query.dim() != 2:
+        raise ValueError(f"query must be (N, d), got shape {tuple(query.shape)}")
+    if keys.dim() == 2:
+        keys = keys.expand(query.shape[0], *keys.shape)
+    if keys.dim() != 3 or keys.shape[0] != query.shape[0] or keys.shape[2] != query.shape[1]:
+        raise ValueError(f"keys must be (N, K, d) or (K, d) matching query {tuple(query.shape)}")
+    k = as_positive_scalar(kappa, "kappa", dtype=torch.float64, device=query.device)
+    d = query.shape[1]
+    nu = d / 2 - 1
+    a = (k * (query.double().unsqueeze(1) + keys.double()).norm(dim=-1)).clamp_min(1e-12)  # (N, K)
+    a_np = a.detach().cpu().numpy()
+    logits = np.log(special.ive(nu, a_np)) + a_np - nu * np.log(a_np)  # log I_ν(a) − ν log a
+    return torch.softmax(torch.from_numpy(logits), dim=1).to(dtype=query.dtype, device=query.device)
+
+
 def sample_uniform_sphere(
     n: int, dim: int, generator: torch.Generator | None = None, dtype: torch.dtype | None = None
 ) -> torch.Tensor:
