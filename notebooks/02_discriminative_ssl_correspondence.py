@@ -86,7 +86,7 @@ from simvae_core.theory.generators import make_decoder
 # optimisation steps per synthetic run; n_seeds: seeds of every trained-model claim; epochs /
 # dataset_fraction: the Fashion-MNIST benchmark (notebook 05's budget).
 SIZES = {
-    "smoke": dict(n_samples=512, steps=40, epochs=1, dataset_fraction=0.02, n_seeds=2, batch_size=128),
+    "smoke": dict(n_samples=512, steps=30, epochs=1, dataset_fraction=0.02, n_seeds=1, batch_size=128),
     "default": dict(n_samples=4096, steps=600, epochs=8, dataset_fraction=0.15, n_seeds=3, batch_size=256),
     "full": dict(n_samples=16384, steps=20000, epochs=100, dataset_fraction=1.0, n_seeds=5, batch_size=512),
 }
