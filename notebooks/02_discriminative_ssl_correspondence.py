@@ -94,7 +94,32 @@ run = sc.start_run(
     "02_discriminative_ssl_correspondence", profile=profile, seed=seed, overrides=overrides, **SIZES[profile]
 )
 P = run.profile
-book = run.claims(strict=strict)
+# Claims that the calibration run of the default profile (this code, these seeds, strict=False) measured
+# NOT to hold, with the margins unchanged. They stay in the verdict table as failed; they are reported, not
+# enforced, so that the rest of the notebook runs, and the Verdicts section discusses each. Every other
+# trained-model claim is enforced. Numbers: mean difference from the reference [95 % interval].
+NOT_SUPPORTED = {
+    **{
+        f"C2.ncc.{m}": "the untrained encoder already identifies groups about as well (gain < 0.02)"
+        for m in ("instance_discrimination", "vicreg", "barlow_twins", "byol", "simsiam", "dino", "simvae")
+    },
+    "C2.ncc.clip": "cross-modal retrieval gain over the untrained CLIP below 0.02",
+    **{
+        f"C2.ncc_vs_raw.{m}": "NCC below that of raw x"
+        for m in ("instance_discrimination", "vicreg", "barlow_twins", "byol", "simsiam", "dino", "simvae")
+    },
+    "C2.r2y.byol": "R²(y) gain over the untrained encoder below 0.05",
+    "C2.r2y.simsiam": "R²(y) gain over the untrained encoder below 0.05",
+    "C2.posterior.tv_target": "TV 0.38 at 600 steps, margin 0.15 (the TV gain over untrained holds)",
+    "C2.noisy_keys.tv_target": "TV 0.31 at 600 steps, margin 0.15 (the TV gain over untrained holds)",
+    "C3.collapse.simclr": "ρ_w below the true latents by 0.103 [0.084, 0.122]: the interval reaches past 0.1",
+    "C3.style.d10": "SimVAE − SimCLR style R² −0.13: SimCLR with excess capacity keeps more style",
+    "C3.style.d20": "SimVAE − SimCLR style R² −0.12: SimCLR with excess capacity keeps more style",
+    "C3.discards_style.simclr_d5": "style drop −0.20 [−0.31, −0.09]: the interval reaches past −0.1",
+    "C3.clip.discards_style": "style drop −0.13 [−0.19, −0.06]: the interval reaches past −0.1",
+    "C3.clip.discards_modality": "modality drop −0.11 [−0.16, −0.05]: the interval reaches past −0.1",
+}
+book = run.claims(strict=strict, not_supported=NOT_SUPPORTED)
 torch.manual_seed(seed)
 t_start = time.perf_counter()
 SEEDS = [seed + s for s in range(P.n_seeds)]
@@ -1115,6 +1140,33 @@ run.savefig(fig, "fashion_content_vs_style")
 # Every claim of this notebook, its value over seeds (mean and 95 % interval), its reference, the margin
 # and whether it held; negative controls are expected to fail. The table is also written to
 # `verdicts.json` beside the figures, with the profile, seed and code version.
+#
+# **What the default budget (600 steps, 3 seeds) supports, and what it does not.** The numbers below are
+# from the calibration run of the default profile; the table under this cell is the run you are reading.
+#
+# - *Clusters (C2).* Every method's clusters are far above chance, but the fair test is the gain over the
+#   same network untrained, and over `x`. A random MLP of standardised `x` keeps neighbourhoods: its NCC is
+#   already near that of `x`, which is high because κ = 50 groups are tight. SimCLR, MoCo and SwAV beat
+#   both controls by the margin; instance discrimination, VICReg, Barlow Twins, BYOL, SimSiam, DINO and
+#   SimVAE do **not** improve group identification over their untrained encoders by 0.02, nor beat raw `x`,
+#   within 600 steps. R²(y) rises over the untrained encoder for every method except BYOL and SimSiam. So
+#   C2 holds here for the contrastive and clustering objectives; for the others it is **not supported at
+#   this budget**.
+# - *Posterior (C2).* Training moves SimCLR's softmax towards the Bayes posterior (TV falls by 0.37 with
+#   centre keys and 0.30 with noisy keys, both beyond the 0.05 margin), and it is calibrated (ECE 0.02).
+#   But it does not come within TV 0.15 of Bayes (0.38 and 0.31): the closeness half of the claim is **not
+#   supported at 600 steps**; Zimmermann et al. train for 300 000.
+# - *Collapse (C3).* VICReg ends below the true-latent ρ_w by more than 0.1 and SimVAE within 0.1 of it;
+#   SimCLR ends 0.103 below, with an interval [0.084, 0.122] that crosses the margin: **not supported** by
+#   the interval, although its mean is beyond it.
+# - *Style (C3).* At the content dimension d = 5 SimVAE keeps more style than SimCLR (by 0.37 of R²). At
+#   d = 10 and 20 SimCLR keeps *more* style than SimVAE (by 0.13 and 0.12): the excess-capacity leakage
+#   that von Kügelgen et al. describe (SimCLR's style R² rises by 0.59 from d = 5 to d = 20). So "SimVAE
+#   keeps more style" holds only where the discriminative loss is forced to choose, and the claim that
+#   SimCLR *removes* style is, at d = 5, a drop of 0.20 whose interval [0.09, 0.31] reaches past the 0.1
+#   margin (**not supported** by the interval). CLIP's drops of style and of the modality-specific factors
+#   (0.13, 0.11) have the same fate. On Fashion-MNIST SimVAE keeps far more of the crop scale than SimCLR
+#   and VICReg (0.39 against 0.11 and 0.14), with content accuracy within 0.03 of both.
 
 # %%
 with pd.option_context("display.max_colwidth", 90, "display.max_rows", 200):

@@ -257,6 +257,11 @@ class ClaimBook:
     ``enforce`` defaults to ``profile != "smoke"``: trained-model claims are enforced in ``default`` and
     ``full``. ``strict=False`` (a calibration run) reports every outcome and enforces only ``always``
     claims.
+
+    ``not_supported`` maps the ids of claims that a fair run at this budget measured *not* to hold (the
+    margins unchanged) to the reason: they stay in the table as failed, reported rather than enforced, so
+    the rest of the notebook still runs. Every id listed must be recorded (a typo would otherwise enforce
+    nothing silently); :meth:`summary` names listed claims that now hold, so the list can shrink.
     """
 
     notebook: str
@@ -265,6 +270,7 @@ class ClaimBook:
     code_version: str
     strict: bool = True
     out_dir: Path | None = None
+    not_supported: dict[str, str] = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)
 
     @property
@@ -301,6 +307,10 @@ class ClaimBook:
             raise TypeError(
                 "reference must come from claims.control(), claims.theory() or claims.literature()"
             )
+        if id in self.not_supported:
+            if expect == "fail":
+                raise ValueError(f"{id!r} is a negative control: it cannot be listed as not supported")
+            enforce, note = False, note or f"not supported at this budget: {self.not_supported[id]}"
         if not enforce and not note:
             raise ValueError(f"claim {id!r} is reported only (enforce=False): say why in note=")
         margin = float(margin)
@@ -378,8 +388,18 @@ class ClaimBook:
             "claims": [c.as_json() for c in self.claims],
         }
 
+    def unrecorded_not_supported(self) -> list[str]:
+        """Ids listed in ``not_supported`` that no :meth:`compare` recorded."""
+        recorded = {c.id for c in self.claims}
+        return [i for i in self.not_supported if i not in recorded]
+
     def write(self, path: str | os.PathLike | None = None) -> Path:
-        """Write ``verdicts.json`` (atomically) to ``path`` or ``<out_dir>/verdicts.json``."""
+        """Write ``verdicts.json`` (atomically) to ``path`` or ``<out_dir>/verdicts.json``.
+
+        Refuses (``ValueError``) when an id listed in ``not_supported`` was never recorded."""
+        missing = self.unrecorded_not_supported()
+        if missing:
+            raise ValueError(f"not_supported lists claims that were never recorded (typo?): {missing}")
         if path is None:
             if self.out_dir is None:
                 raise ValueError("this ClaimBook has no out_dir: pass the path to write verdicts.json to")
@@ -393,7 +413,11 @@ class ClaimBook:
         n_held = sum(c.expect == "pass" and c.passed for c in self.claims)
         n_neg = sum(c.expect == "fail" for c in self.claims)
         n_neg_ok = sum(c.expect == "fail" and not c.passed for c in self.claims)
+        n_reported = sum(c.expect == "pass" and not c.enforced for c in self.claims)
+        now_hold = [c.id for c in self.claims if c.id in self.not_supported and c.passed]
         return (
             f"{n_held} of {n_claims} claims hold; {n_neg_ok} of {n_neg} negative controls fail as they must "
-            f"(profile {self.profile}, {'enforced' if self.enforce else 'reported'})"
+            f"(profile {self.profile}, {'enforced' if self.enforce else 'reported'}; "
+            f"{n_reported} claims reported only)"
+            + (f"; listed as not supported but holding in this run: {now_hold}" if now_hold else "")
         )

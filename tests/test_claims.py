@@ -114,6 +114,30 @@ def test_smoke_and_strict_false_report_but_always_enforces():
             )
 
 
+def test_not_supported_claims_are_reported_failing_and_checked_for_typos(tmp_path):
+    book = ClaimBook(
+        "nb",
+        profile="default",
+        seed=0,
+        code_version="git:test",
+        out_dir=tmp_path,
+        not_supported={"weak": "gain 0.01 at 600 steps", "typo": "never recorded"},
+    )
+    ok = dict(margin=0.1, direction="greater", source="s")
+    weak = book.compare("weak", "c", "s", [0.0, 0.01, 0.02], control("u", [0.0, 0.0, 0.0]), **ok)
+    assert not weak.passed and not weak.enforced and "not supported at this budget" in weak.note
+    with pytest.raises(AssertionError):  # a claim not listed is still enforced
+        book.compare("other", "c", "s", [0.0, 0.01, 0.02], control("u", [0.0, 0.0, 0.0]), **ok)
+    with pytest.raises(ValueError, match="negative control"):
+        book.compare("typo", "c", "s", [0.0], theory("t", 1.0), expect="fail", **ok)
+    with pytest.raises(ValueError, match="never recorded.*typo"):
+        book.write()
+    assert "1 claims reported only" in book.summary()
+    book.compare("typo", "c", "s", [2.0, 2.1, 2.2], control("u", [0.0, 0.0, 0.0]), **ok)
+    assert "holding in this run: ['typo']" in book.summary()
+    assert json.loads(book.write().read_text())["claims"][0]["enforced"] is False
+
+
 def test_bad_input_is_refused_before_recording():
     book = _book()
     ok = dict(margin=0.1, direction="greater", source="s")

@@ -12,6 +12,7 @@ sizes, ``run.generator(k)`` gives the k-th independent, reproducible random stre
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,9 +90,10 @@ class ExperimentRun:
         """The folder this run's figures go to (``figures/`` only for the default profile)."""
         return figures.figures_root(self.figures_dir, self.figures_label)
 
-    def claims(self, strict: bool = True) -> ClaimBook:
+    def claims(self, strict: bool = True, not_supported: Mapping[str, str] | None = None) -> ClaimBook:
         """The run's :class:`simvae_core.claims.ClaimBook`: enforced beyond ``smoke`` (``strict=False``
-        reports only), written to ``<figures root>/<notebook>/verdicts.json`` by ``book.write()``."""
+        reports only), written to ``<figures root>/<notebook>/verdicts.json`` by ``book.write()``.
+        ``not_supported``: ids of claims measured not to hold at this budget -> why (reported only)."""
         from ..claims import ClaimBook
 
         return ClaimBook(
@@ -101,6 +103,7 @@ class ExperimentRun:
             code_version=repro.code_version(),
             strict=strict,
             out_dir=self.figures_root / self.notebook,
+            not_supported=dict(not_supported or {}),
         )
 
     def describe(self) -> str:
