@@ -6,8 +6,9 @@
 - :mod:`.evaluate`    the protocol for a trained model: encode the splits, probe content and style
 - :mod:`.geometry`    spectrum, RankMe, alignment/uniformity, within-group variance, nearest centroids
 - :mod:`.collapse`    dimensional-collapse toys (Jing et al. 2022)
+- :mod:`.heads`       the projection head of a trained network and its control, a random frozen head
 """
 
-from . import clustering, collapse, evaluate, geometry, metrics, probes
+from . import clustering, collapse, evaluate, geometry, heads, metrics, probes
 
-__all__ = ["clustering", "collapse", "evaluate", "geometry", "metrics", "probes"]
+__all__ = ["clustering", "collapse", "evaluate", "geometry", "heads", "metrics", "probes"]
