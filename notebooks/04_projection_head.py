@@ -92,7 +92,21 @@ run = sc.start_run("04_projection_head", profile=profile, seed=seed, overrides=o
 P = run.profile
 # Claims that the calibration run of the default profile (this code, these seeds, strict=False) measured
 # NOT to hold, margins unchanged: reported as failed, not enforced; the Verdicts section discusses each.
-NOT_SUPPORTED = {}
+NOT_SUPPORTED = {
+    "C5.linear.sgd_post": "max deviation 0.029 [−0.012, 0.071]: one seed's SGD noise exceeds 3 %",
+    "C5.style_loss.simclr": "excess style loss over the random head 0.13 [0.09, 0.17]: the interval reaches below 0.1",
+    "C5.content_kept.vicreg": "VICReg's head loses 0.052 [0.040, 0.063] of content R²",
+    "C5.flip_linear.vicreg": "excess over the random head 0.12 [0.08, 0.16]: the interval reaches below 0.1",
+    "C5.rank.simclr": "SimCLR's trained head lowers RankMe/dim less than the random head (−0.06 [−0.11, −0.02])",
+    "C5.e13.aug_collapse": "8 ratios ≤ 0.1 after training against 5.7 [4.2, 7.1] at initialisation",
+    "C5.e13.implicit_collapse": "0.9 decades [−2.8, 4.7]: the seeds disagree",
+    "C5.e13.head_collapses_more": "the representation loses more decades than the embedding (−0.42 [−0.76, −0.09])",
+    "C5.fashion.flip_loss.simclr": "the trained and the random head lose the same flip accuracy (0.036 each)",
+    "C5.fashion.crop_loss.simclr": "excess crop-scale R² loss 0.06 [0.01, 0.11]: the interval reaches below 0.05",
+    "C5.fashion.flip_loss.vicreg": "excess flip-accuracy loss 0.015 [−0.007, 0.038]",
+    "C5.fashion.crop_loss.vicreg": "excess crop-scale R² loss 0.14 [−0.001, 0.28]: the seeds disagree",
+    "C5.fashion.content_h.vicreg": "h − g(h) content accuracy 0.014 [−0.003, 0.031]",
+}
 book = run.claims(strict=strict, not_supported=NOT_SUPPORTED)
 torch.manual_seed(seed)
 torch.set_num_threads(threads)
@@ -506,10 +520,10 @@ for method in ("SimCLR", "VICReg"):
         f"{method}'s trained head keeps the content",
         "content R²(h) − content R²(g(h))",
         loss_tr("content R²"),
-        claims.theory("tolerated loss", 0.0),
-        margin=M_CONTENT,
+        claims.theory("tolerated loss", M_CONTENT),
+        margin=0.0,
         direction="less",
-        source="fixed before the run: at most 0.05 of R²",
+        source="fixed before the run: at most 0.05 of R² lost",
     )
     book.compare(
         f"C5.flip_linear.{mid}",
@@ -581,7 +595,7 @@ for ax, (key, chance) in zip(axes, panels, strict=True):
         ax.axhline(chance, color="grey", ls=":", lw=1, label="chance")
         ax.axhline(bayes_theory, color="C2", ls=":", lw=1, label="Bayes")
     ax.set_xticks(np.arange(2), ["SimCLR", "VICReg"])
-    ax.set_title(key + ("" if chance is None else f" ({'linear' if 'linear' in key else PROBE} probe)"))
+    ax.set_title(key)
 axes[0].set_ylabel(f"test score ({P.n_seeds} seeds, 95 % interval)")
 axes[0].legend(fontsize=7)
 axes[2].legend(fontsize=7)
@@ -1119,6 +1133,45 @@ run.savefig(fig, "content_vs_style_plane")
 # Every claim of this notebook, its value over seeds (mean and 95 % interval), its reference, the margin
 # and whether it held; negative controls are expected to fail. The table is also written to
 # `verdicts.json` beside the figures, with the profile, seed and code version.
+#
+# **What the default budget supports, and what it does not** (numbers of the committed default run: 1 500
+# steps on the synthetic data, 8 epochs on 15 % of Fashion-MNIST, 3 seeds).
+#
+# - *The linear derivation* holds exactly (sympy) and in population gradient descent (post-head std within
+#   2·10⁻¹⁶ of √r, pre-head within 1 % of (r s)^¼). Minibatch SGD meets the 3 % criterion on average
+#   (0.029) but not by the interval: one seed's gradient noise exceeds it.
+# - *The trained head against a random head, content/style data.* The clearest effect is SimCLR's Table 3
+#   one: SimCLR's trained head removes linear access to the transformation (flip accuracy 0.99 from `h`,
+#   0.69 from `g(h)`; a random head of the same shape removes 0.007), and VICReg's head removes far more
+#   style than a random head (0.29 of R² beyond it) and lowers the effective rank per dimension. SimCLR's
+#   excess style loss (0.13) is beyond the 0.1 margin on average, not by its interval; VICReg's excess
+#   flip loss (0.12) likewise; VICReg's head costs 0.052 of content R², just over the 0.05 tolerated;
+#   SimCLR's trained head does not lower RankMe/dim more than a random head. So C5 is **supported** for
+#   the linear accessibility of the transformation (SimCLR) and for style and rank (VICReg), and **not
+#   supported by the interval** for the rest.
+# - *The head removes linear access, not the information.* An MLP probe reads the flip from SimCLR's
+#   `g(h)` at 0.97 (from VICReg's at 0.84), against 0.69 for the linear probe: the head makes the
+#   transformation *linearly* inaccessible, which is what a linear evaluation measures, but one hidden
+#   layer recovers most of it. NT-Xent only constrains the direction of `g(h)` and a finite budget never
+#   reaches exact invariance; "the head discards style" is a statement about linear read-out.
+# - *Dimensional collapse as change from initialisation.* Strong augmentation ends with exactly the 8
+#   augmented directions collapsed in every seed, but a random `W` already had 5.7 of 16 eigenvalue ratios
+#   below 0.1, so the gain (2.3 [0.9, 3.8]) is not beyond the margin of 1 by its interval; the weak-noise
+#   negative control *un*-collapses to 0, as it must. In the two-layer toy, training lifts most of the
+#   spectrum and leaves the last three directions small in both the embedding and the representation; the
+#   smallest ratio's change varies from seed to seed (−0.8 to +2.0 decades) and the representation loses no
+#   fewer decades than the embedding, so Jing et al.'s implicit-regularisation collapse, measured as
+#   change from initialisation at 10 000 steps, is **not supported**: at initialisation the embedding is
+#   already the more collapsed *by construction* (a product of two decaying matrices).
+# - *Fashion-MNIST.* SimCLR's `h` classifies better than `g(h)` (+0.041 [0.016, 0.066] of accuracy, the
+#   direction of Chen et al.'s result). The style probes do not separate the trained head from a random
+#   one: the vertical flip loses 0.036 through either, and the crop scale's excess loss (0.06 for SimCLR,
+#   0.14 for VICReg) has intervals reaching below the 0.05 margin. **Not supported at 8 epochs.**
+# - *Rendered blobs* (one seed, reported): SimCLR's `h` keeps the shape (R² 0.996) and some style (0.55),
+#   its trained head keeps 0.18 of the style — but a random head keeps only 0.25: through a random ReLU head
+#   the blob's position is lost too, a reminder of why the random head is the control. SimVAE keeps more
+#   style than SimCLR's `h` (0.70 with a learned decoder variance, 0.99 with σ_x² = 10⁻³); with the learned
+#   variance it loses the shape (R² 0.32), with σ_x² = 10⁻³ it keeps it (0.99).
 
 # %%
 with pd.option_context("display.max_colwidth", 90, "display.max_rows", 200):
