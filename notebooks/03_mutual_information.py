@@ -36,15 +36,19 @@
 # 5. **MI is invariant to bijections, representation quality is not** (E10; Tschannen et al. 2020);
 # 6. **ELBO$_\text{SSL}$'s prior term contains the pointwise MI between views**, without the $\log K$ cap.
 #
-# Closed-form and analytic-critic checks are asserted in every profile. Checks about *trained* critics and
-# probes need training length: the smoke profile (a few hundred steps, run by `make test`) only reports
-# them; `default` and `full` enforce them. The table at the end lists every check and whether it was
-# enforced.
+# Every check is a claim of `simvae_core.claims`: a measured statistic, a reference (a closed form, a
+# value from the literature or a control measured in the same run) and a margin written in the code before
+# the run. Closed-form and analytic-critic claims are enforced in every profile. Claims about *trained*
+# critics and probes need training length: the smoke profile (a few hundred steps, run by `make test`) only
+# reports them; `default` and `full` enforce them. Statements that hold by construction (InfoNCE ≤ log K for
+# any scores) are unit tests, printed here as derivation lines. The table at the end lists every claim and
+# whether it was enforced.
 
 # %% tags=["parameters"]
 profile = "default"  # smoke | default | full: sizes come from simvae_core.notebook.profiles
 seed = 0
 overrides = {}  # profile fields to change, e.g. n_seeds; the pipeline's --param fills it
+strict = True  # False: report every claim and carry on (calibration runs); the test suite keeps True
 
 # %%
 import math
@@ -55,8 +59,10 @@ import numpy as np
 import pandas as pd
 import sympy as sp
 import torch
+from IPython.display import display
 
 import simvae_core as sc
+from simvae_core import claims
 from simvae_core.analysis import probes
 from simvae_core.learning import critics
 from simvae_core.objectives import mi_bounds as bounds
@@ -72,27 +78,10 @@ P = run.profile
 torch.set_num_threads(1)
 STEPS = P.steps // 5  # training steps per MI level (staircase) or per setting (other sections)
 N_EVAL = min(P.n_samples // 64, 2_000)  # fresh batches of 64 for each analytic-critic estimate
-VERIFY = profile != "smoke"  # enforce checks that need training length (see the introduction)
-verdicts = []  # the table at the end
+# Claims that a calibration run (strict=False) measured NOT to hold, margins unchanged: id -> why.
+NOT_SUPPORTED = {}
+book = run.claims(strict=strict, not_supported=NOT_SUPPORTED)
 t_start = time.perf_counter()
-
-
-def verdict(check, measured, criterion, passed, *, needs_training=False, report_only=False):
-    """Record a check; assert it unless it needs training length and this is a smoke run, or it is
-    `report_only` (a measurement we report with its criterion but do not gate on; said where it is used)."""
-    enforced = (VERIFY or not needs_training) and not report_only
-    verdicts.append(
-        {
-            "check": check,
-            "measured": measured,
-            "criterion": criterion,
-            "passed": bool(passed),
-            "enforced": enforced,
-        }
-    )
-    if enforced:
-        assert passed, f"{check}: measured {measured}, required {criterion}"
-    print(("PASS  " if passed else "NOT MET (not enforced)  ") + f"{check}: {measured}  ({criterion})")
 
 
 def stream(k):
@@ -103,6 +92,12 @@ def stream(k):
 def mean_se(values):
     values = np.asarray(values)
     return values.mean(), values.std(ddof=1) / math.sqrt(len(values))
+
+
+def ci_err(values):
+    """(mean, half-width of the 95 % interval over seeds) for error bands; half-width 0 for one seed."""
+    e = claims.estimate(values)
+    return e.mean, (e.ci[1] - e.ci[0]) / 2
 
 
 # %% [markdown]
@@ -132,11 +127,16 @@ pmi_sym = sp.simplify(log_joint - log_normal(xs, 1) - log_normal(ys, 1))
 claimed_pmi = -sp.log(1 - rho_s**2) / 2 - (rho_s**2 * xs**2 - 2 * rho_s * xs * ys + rho_s**2 * ys**2) / (
     2 * (1 - rho_s**2)
 )
-verdict(
+book.compare(
+    "C4.gauss.pmi_sympy",
     "sympy: pmi = −½log(1−ρ²) − (ρ²x² − 2ρxy + ρ²y²)/(2(1−ρ²))",
-    str(sp.simplify(pmi_sym - claimed_pmi)),
-    "difference = 0",
-    sp.simplify(pmi_sym - claimed_pmi) == 0,
+    "number of non-zero symbolic residuals",
+    float(sp.simplify(pmi_sym - claimed_pmi) != 0),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
 )
 
 
@@ -151,11 +151,17 @@ def expect_quadratic(expr, moments, variables):
 
 
 mi_per_coord = expect_quadratic(pmi_sym, {xs**2: 1, ys**2: 1, xs * ys: rho_s}, (xs, ys))
-verdict(
+print("E_p[pmi] per coordinate =", mi_per_coord)
+book.compare(
+    "C4.gauss.mi_sympy",
     "sympy: I = E_p[pmi] = −½ log(1 − ρ²) per coordinate",
-    str(mi_per_coord),
-    "= −log(1 − ρ²)/2",
-    sp.simplify(mi_per_coord + sp.log(1 - rho_s**2) / 2) == 0,
+    "number of non-zero symbolic residuals",
+    float(sp.simplify(mi_per_coord + sp.log(1 - rho_s**2) / 2) != 0),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
 )
 rho_of_mi = [r for r in sp.solve(sp.Eq(d_s * mi_per_coord, I_s), rho_s) if r.is_positive is not False]
 print("ρ(I) =", rho_of_mi)
@@ -166,18 +172,33 @@ f_rho = sp.lambdify((I_s, d_s), rho_of_mi[0])
 grid = [(r, d) for r in (0.05, 0.3, 0.6, 0.9, 0.99) for d in (1, 10, 20)]
 err_mi = max(abs(known_mi.rho_to_mi(r, d) - d * f_mi(r)) for r, d in grid)
 err_rho = max(abs(known_mi.mi_to_rho(d * f_mi(r), d) - f_rho(d * f_mi(r), d)) for r, d in grid)
-verdict(
+book.compare(
+    "C4.gauss.mi_rho_package",
     "rho_to_mi, mi_to_rho = the sympy expressions",
-    f"max |diff| = {max(err_mi, err_rho):.1e}",
-    "< 1e-12",
-    max(err_mi, err_rho) < 1e-12,
+    "max |package − sympy| over the grid",
+    float(max(err_mi, err_rho)),
+    claims.theory("closed form", 0.0),
+    margin=1e-12,
+    direction="within",
+    source="floating-point tolerance 1e-12",
+    always=True,
 )
 f_pmi = sp.lambdify((xs, ys, rho_s), pmi_sym, "numpy")
 xg, yg = known_mi.correlated_gaussian(8, 20, mi=6.0, generator=run.generator(1), dtype=torch.float64)
 rho6 = known_mi.mi_to_rho(6.0, 20)
 sym_scores = f_pmi(xg.numpy()[:, None, :], yg.numpy()[None, :, :], rho6).sum(-1)  # (K, K)
 err = np.abs(sym_scores - known_mi.gaussian_log_critic(xg, yg, rho6).numpy()).max()
-verdict("gaussian_log_critic = sympy pmi on all pairs", f"max |diff| = {err:.1e}", "< 1e-10", err < 1e-10)
+book.compare(
+    "C4.gauss.critic_package",
+    "gaussian_log_critic = sympy pmi on all pairs",
+    "max |package − sympy| over the K × K pairs",
+    float(err),
+    claims.theory("closed form", 0.0),
+    margin=1e-10,
+    direction="within",
+    source="floating-point tolerance 1e-10",
+    always=True,
+)
 
 # %% [markdown]
 # In the SSL model two views are such a pair: per coordinate $\mathrm{Var}(z_j) = s^2 + \sigma^2$ and
@@ -194,11 +215,16 @@ err = max(
     abs(ssl.view_mutual_information(10, sg, pv) - 10 * f_mi(float(rho_ssl.subs({s2_s: pv, sig2_s: sg}))))
     for sg, pv in ssl_grid
 )
-verdict(
+book.compare(
+    "C4.gauss.ssl_view_mi",
     "SSL model: view_mutual_information = d · (−½ log(1 − ρ²)), ρ = s²/(s² + σ²)",
-    f"max |diff| = {err:.1e}",
-    "< 1e-12",
-    err < 1e-12 and ssl.view_mutual_information is ssl.view_mutual_information,
+    "max |package − sympy| over (σ², s²)",
+    float(err),
+    claims.theory("closed form", 0.0),
+    margin=1e-12,
+    direction="within",
+    source="floating-point tolerance 1e-12",
+    always=True,
 )
 
 exponent = sp.expand(log_joint + pmi_sym)  # log[p · p/q], quadratic in (x, y)
@@ -206,11 +232,17 @@ hess = -sp.hessian(exponent, (xs, ys))
 second_moment = sp.simplify(
     sp.exp(exponent.subs({xs: 0, ys: 0})) * 2 * sp.pi / sp.sqrt(sp.factor(hess.det()))
 )
-verdict(
+print("E_q[(p/q)²] per coordinate =", second_moment)
+book.compare(
+    "C4.gauss.ratio_second_moment_sympy",
     "sympy: E_q[(p/q)²] = 1/(1 − ρ²) per coordinate, i.e. exp(2I) over d coordinates",
-    str(second_moment),
-    "= 1/(1 − ρ²)",
-    sp.simplify(second_moment - 1 / (1 - rho_s**2)) == 0,
+    "number of non-zero symbolic residuals",
+    float(sp.simplify(second_moment - 1 / (1 - rho_s**2)) != 0),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
 )
 
 # Monte Carlo: the diagonal of the analytic critic averages to I.
@@ -221,11 +253,16 @@ for true_mi in (2.0, 10.0):
     )
     diag_pmi = f_pmi(x_mc.numpy(), y_mc.numpy(), rho).sum(-1)
     m, se = mean_se(diag_pmi)
-    verdict(
-        f"E_p[pmi] = I by Monte Carlo (I = {true_mi:g} nats, {P.n_samples} draws)",
-        f"{m:.4f} ± {se:.4f}",
-        "within 5 SE",
-        abs(m - true_mi) <= 5 * se,
+    book.compare(
+        f"C4.gauss.pmi_mean_mc.I{true_mi:g}",
+        f"the sampler's pairs: E_p[pmi] = I by Monte Carlo (I = {true_mi:g} nats, {P.n_samples} draws)",
+        "Monte Carlo mean of the sympy pmi",
+        float(m),
+        claims.theory("I", true_mi),
+        margin=5 * se,
+        direction="within",
+        source="5 Monte Carlo standard errors",
+        always=True,
     )
 
 # %% [markdown]
@@ -245,7 +282,9 @@ for true_mi in (2.0, 10.0):
 # | `interpolated(s, α, b)` | Poole et al.'s $I_\alpha$: InfoNCE's leave-one-out baseline mixed with $e^b$ | pmi + b |
 # | `ba(s, h)` | $h(X) + \mathbb E_p[\log q(x\mid y)]$ (needs the entropy h(X)) | log p(x \| y) |
 #
-# **InfoNCE ≤ log K for any critic:** each bracket is a log-softmax, hence ≤ 0. **Optimal offsets:** with
+# **InfoNCE ≤ log K for any critic:** each bracket is a log-softmax, hence ≤ 0. This holds by construction,
+# so it is a unit test (`tests/test_mi.py::test_infonce_never_exceeds_log_k`), not a claim; the cell below
+# only prints it for a few extreme scores matrices. **Optimal offsets:** with
 # $f = \mathrm{pmi} + c$ and $\mathbb E_q[e^{\mathrm{pmi}}] = 1$, TUBA's population value is
 # $1 + I + c - b - e^{c-b}$; sympy maximises it over c. The JS objective
 # $\mathbb E_p[\log\sigma(f)] + \mathbb E_q[\log(1-\sigma(f))]$ is maximised at $\sigma(f) = p/(p+q)$, i.e.
@@ -258,9 +297,17 @@ for true_mi in (2.0, 10.0):
 c_s, b_s = sp.symbols("c b", real=True)
 tuba_value = 1 + I_s + c_s - b_s - sp.exp(c_s - b_s)
 c_star = sp.solve(sp.diff(tuba_value, c_s), c_s)
-ok = c_star == [b_s] and sp.simplify(tuba_value.subs(c_s, b_s) - I_s) == 0
-verdict(
-    "sympy: TUBA(b) is maximised at critic pmi + b, with value I (NWJ: b = 1)", f"c* = {c_star}", "c* = b", ok
+print("TUBA's optimal critic offset c* =", c_star)
+book.compare(
+    "C4.bounds.tuba_optimum",
+    "sympy: TUBA(b) is maximised at critic pmi + b, with value I (NWJ: b = 1)",
+    "number of non-zero symbolic residuals (c* ≠ b, value ≠ I)",
+    float((c_star != [b_s]) + (sp.simplify(tuba_value.subs(c_s, b_s) - I_s) != 0)),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
 )
 
 extreme = [
@@ -268,11 +315,9 @@ extreme = [
 ]
 perfect = torch.full((64, 64), -1e6, dtype=torch.float64).fill_diagonal_(1e6)
 values = [bounds.infonce(s).item() for s in [*extreme, perfect]]
-verdict(
-    "infonce ≤ log K on random, extreme and perfectly separated scores",
-    f"max {max(values):.6f}, log 64 = {math.log(64):.6f}",
-    "≤ log K",
-    max(values) <= math.log(64) + 1e-12,
+print(
+    "derivation (holds for any scores, see tests): max InfoNCE on random, extreme and perfectly separated "
+    f"scores {max(values):.6f} ≤ log K = {math.log(64):.6f}"
 )
 
 rho2 = known_mi.mi_to_rho(2.0, 20)
@@ -293,20 +338,41 @@ for k in range(min(N_EVAL, 500)):
     bounds.js_fgan(pmi_i2(x_, y_) + c_).backward()
     slopes.append(c_.grad.item())
 m, se = mean_se(slopes)
-verdict(
-    "JS objective: ∂/∂c at critic pmi + c, c = 0 (I = 2 nats)",
-    f"{m:+.5f} ± {se:.5f}",
-    "0 within 5 SE",
-    abs(m) <= 5 * se,
+book.compare(
+    "C4.bounds.js_offset_zero",
+    "JS objective: its optimal critic is pmi with no offset (∂/∂c = 0 at pmi + c, c = 0; I = 2 nats)",
+    "Monte Carlo mean of ∂/∂c at c = 0",
+    float(m),
+    claims.theory("stationary point", 0.0),
+    margin=5 * se,
+    direction="within",
+    source="5 Monte Carlo standard errors",
+    always=True,
 )
 read_nwj = critics.evaluate_critic(pmi_i2, "nwj", sampler_i2, n_batches=N_EVAL, seed=stream(4))
 read_js = critics.evaluate_critic(pmi_i2, "js", sampler_i2, n_batches=N_EVAL, seed=stream(4))
 (m1, se1), (m2, se2) = mean_se(read_nwj), mean_se(read_js)
-verdict(
-    "JS critic read with nwj (Poole et al.'s code) vs tuba(·, 0) (ours), true I = 2",
-    f"nwj {m1:.3f} ± {se1:.3f} (I − 1/e = {2 - math.exp(-1):.3f}); tuba(·,0) {m2:.3f} ± {se2:.3f}",
-    "nwj = I − 1/e and ours = I, within 5 SE",
-    abs(m1 - (2 - math.exp(-1))) <= 5 * se1 and abs(m2 - 2.0) <= 5 * se2,
+book.compare(
+    "C4.bounds.js_read_nwj",
+    "the JS-optimal critic read with nwj (Poole et al.'s code) gives I − 1/e (true I = 2)",
+    "Monte Carlo mean of nwj",
+    float(m1),
+    claims.theory("I − 1/e", 2 - math.exp(-1)),
+    margin=5 * se1,
+    direction="within",
+    source="5 Monte Carlo standard errors",
+    always=True,
+)
+book.compare(
+    "C4.bounds.js_read_tuba0",
+    "the JS-optimal critic read with tuba(·, 0) (ours) gives I (true I = 2)",
+    "Monte Carlo mean of tuba(·, 0)",
+    float(m2),
+    claims.theory("I", 2.0),
+    margin=5 * se2,
+    direction="within",
+    source="5 Monte Carlo standard errors",
+    always=True,
 )
 
 # %% [markdown]
@@ -376,35 +442,49 @@ print(table_analytic.to_string())
 
 tnce_table = [1.82, 3.06, 3.74, 4.02, 4.12]  # E8 reference: InfoNCE, analytic critic, by Monte Carlo
 tnce = [m for m, _ in summary(analytic["InfoNCE"])]
-worst = max(abs(a - b) for a, b in zip(tnce, tnce_table, strict=True))
-verdict(
-    "E8: InfoNCE with the analytic critic (TNCE) = VERIFICATION table",
-    " ".join(f"{v:.3f}" for v in tnce),
-    "each within 0.1 of 1.82 3.06 3.74 4.02 4.12",
-    worst <= 0.1,
+for true_mi, value, ref in zip(MIS, tnce, tnce_table, strict=True):
+    book.compare(
+        f"C4.e8.tnce.I{true_mi:g}",
+        f"InfoNCE with the analytic critic (TNCE) at I = {true_mi:g} nats = the reference value computed by "
+        "Monte Carlo",
+        f"mean over {N_EVAL} batches of {K8}",
+        float(value),
+        claims.theory("the reference value computed by Monte Carlo", ref),
+        margin=0.1,
+        direction="within",
+        source="0.1 nats (the reference's rounding and Monte Carlo error)",
+        always=True,
+    )
+print(
+    "derivation (holds for any scores, see tests): max analytic-critic InfoNCE estimate "
+    f"{max(v.max() for v in analytic['InfoNCE']):.4f} ≤ log K = {LOG_K8:.4f}"
 )
-verdict(
-    "E8: every analytic-critic InfoNCE estimate ≤ log 64",
-    f"max {max(v.max() for v in analytic['InfoNCE']):.4f}",
-    f"≤ {LOG_K8:.4f}",
-    max(v.max() for v in analytic["InfoNCE"]) <= LOG_K8 + 1e-9,
-)
-ba_z = [abs(m - t) / (s / math.sqrt(N_EVAL)) for (m, s), t in zip(summary(analytic["BA"]), MIS, strict=True)]
-verdict(
-    "Barber–Agakov with the true conditional is unbiased at every MI",
-    f"worst |mean − I| = {max(ba_z):.2f} SE; sd {summary(analytic['BA'])[-1][1]:.3f} at every level",
-    "within 5 SE",
-    max(ba_z) <= 5,
-)
-nwj_low = [
-    abs(m - t) / (s / math.sqrt(N_EVAL)) for (m, s), t in zip(summary(analytic["NWJ"])[:2], MIS, strict=False)
-]
-verdict(
-    "NWJ with its optimal critic 1 + pmi is unbiased at 2 and 4 nats",
-    f"|mean − I| = {nwj_low[0]:.2f}, {nwj_low[1]:.2f} SE",
-    "within 5 SE (above ~6 nats the sample mean is dominated by rare batches)",
-    max(nwj_low) <= 5,
-)
+print(f"Barber–Agakov: sd {summary(analytic['BA'])[-1][1]:.3f} at every level")
+for (m, sd_), true_mi in zip(summary(analytic["BA"]), MIS, strict=True):
+    book.compare(
+        f"C4.e8.ba_unbiased.I{true_mi:g}",
+        f"Barber–Agakov with the true conditional is unbiased (I = {true_mi:g} nats)",
+        f"mean over {N_EVAL} batches",
+        float(m),
+        claims.theory("I", true_mi),
+        margin=5 * sd_ / math.sqrt(N_EVAL),
+        direction="within",
+        source="5 Monte Carlo standard errors",
+        always=True,
+    )
+for (m, sd_), true_mi in zip(summary(analytic["NWJ"])[:2], MIS, strict=False):
+    book.compare(
+        f"C4.e8.nwj_unbiased.I{true_mi:g}",
+        f"NWJ with its optimal critic 1 + pmi is unbiased at {true_mi:g} nats "
+        "(above ~6 nats the sample mean is dominated by rare batches)",
+        f"mean over {N_EVAL} batches",
+        float(m),
+        claims.theory("I", true_mi),
+        margin=5 * sd_ / math.sqrt(N_EVAL),
+        direction="within",
+        source="5 Monte Carlo standard errors",
+        always=True,
+    )
 
 
 def rms_sd(per_level, levels=(3, 4)):
@@ -413,11 +493,19 @@ def rms_sd(per_level, levels=(3, 4)):
 
 
 ratio = rms_sd(analytic["NWJ"]) / rms_sd(analytic["InfoNCE"])
-verdict(
+print(
+    f"analytic critic, sd at 8–10 nats: NWJ {rms_sd(analytic['NWJ']):.2f}, InfoNCE {rms_sd(analytic['InfoNCE']):.3f}"
+)
+book.compare(
+    "C4.e8.nwj_sd_ratio_analytic",
     "E8 (analytic critic): sd(NWJ) at 8–10 nats ≥ 3 × sd(InfoNCE)",
-    f"{rms_sd(analytic['NWJ']):.2f} vs {rms_sd(analytic['InfoNCE']):.3f} (× {ratio:.0f})",
-    "≥ 3×",
-    ratio >= 3,
+    "sd(NWJ) / sd(InfoNCE), rms over 8 and 10 nats",
+    float(ratio),
+    claims.theory("equal spread", 1.0),
+    margin=2.0,
+    direction="greater",
+    source="fixed before the run: a ratio of at least 3",
+    always=True,
 )
 nwj_sd = [s for _, s in summary(analytic["NWJ"])]
 population_sd = [math.sqrt(math.expm1(2 * v) / (K8 * (K8 - 1))) for v in MIS]
@@ -427,11 +515,16 @@ print(
     + " | leading-order population sd of its E_q term, sqrt((e^{2I} − 1)/(K(K − 1))): "
     + " ".join(f"{v:.3g}" for v in population_sd)
 )
-verdict(
-    "NWJ sd with the optimal critic at 2 nats = VERIFICATION's 0.26",
-    f"{nwj_sd[0]:.3f}",
-    "within 0.03",
-    abs(nwj_sd[0] - 0.26) <= 0.03,
+book.compare(
+    "C4.e8.nwj_sd_I2",
+    "NWJ sd with the optimal critic at 2 nats = the reference value computed by Monte Carlo",
+    f"sd over {N_EVAL} batches of {K8}",
+    float(nwj_sd[0]),
+    claims.theory("the reference value computed by Monte Carlo", 0.26),
+    margin=0.03,
+    direction="within",
+    source="0.03 (the reference's rounding and Monte Carlo error)",
+    always=True,
 )
 
 # %% [markdown]
@@ -444,7 +537,8 @@ verdict(
 # run sees a much smaller *sample* sd because the batches that carry the variance are rare. Our sample sd
 # at 10 nats (printed above) therefore differs from the reference run's "≈ 9.3": both are draws of a
 # heavy-tailed statistic, not estimates of a finite number; we assert only the robust statements
-# (unbiased at low MI, ≥ 3 × InfoNCE's spread at 8–10 nats).
+# (unbiased at low MI, ≥ 3 × InfoNCE's spread at 8–10 nats). That every InfoNCE estimate, analytic or
+# learned, stays ≤ log 64 holds by construction for any critic, so it is a unit test, printed here only.
 #
 # Now the learned critics, trained through the staircase:
 
@@ -477,34 +571,42 @@ table_e8.index.names = ["estimator", "critic"]
 print(f"E8: mean ± sd (learned: last {STEPS - STEPS // 2} steps of each level; analytic: {N_EVAL} batches)")
 print(table_e8.to_string())
 
-verdict(
-    "E8: every learned InfoNCE estimate ≤ log 64 + 0.01",
-    f"max {traces['InfoNCE'].max():.4f}",
-    f"≤ {LOG_K8 + 0.01:.2f}",
-    traces["InfoNCE"].max() <= LOG_K8 + 0.01,
+print(
+    "derivation (holds for any scores, see tests): max learned InfoNCE estimate (float32 training batches) "
+    f"{traces['InfoNCE'].max():.4f} ≤ log K = {LOG_K8:.4f}"
 )
 nce10 = learned["InfoNCE"][-1].mean()
-verdict(
-    "E8: learned InfoNCE at true MI 10 saturates in [3.6, log 64 + 0.01]",
-    f"{nce10:.3f}",
-    "∈ [3.6, 4.17]",
-    3.6 <= nce10 <= LOG_K8 + 0.01,
-    needs_training=True,
+book.compare(
+    "C4.e8.nce_saturates",
+    "E8: learned InfoNCE at true MI 10 saturates: at least 3.6 nats, within log 64 − 3.6 of log 64",
+    "mean over the second half of the last level",
+    float(nce10),
+    claims.theory("log 64", LOG_K8),
+    margin=LOG_K8 - 3.6,
+    direction="within",
+    source="fixed before the run: ≥ 3.6 nats (≤ log 64 holds by construction)",
 )
 sd_nwj, sd_nce, sd_smile = (rms_sd(learned[label]) for label in ("NWJ", "InfoNCE", "SMILE (τ=5)"))
-verdict(
+print(f"learned critics, sd at 8–10 nats: NWJ {sd_nwj:.2f}, InfoNCE {sd_nce:.3f}, SMILE {sd_smile:.2f}")
+book.compare(
+    "C4.e8.nwj_sd_ratio_learned",
     "E8: learned sd(NWJ) at 8–10 nats ≥ 3 × sd(InfoNCE)",
-    f"{sd_nwj:.2f} vs {sd_nce:.3f}",
-    "≥ 3×",
-    sd_nwj >= 3 * sd_nce,
-    needs_training=True,
+    "sd(NWJ) / sd(InfoNCE), rms over 8 and 10 nats",
+    float(sd_nwj / sd_nce),
+    claims.theory("equal spread", 1.0),
+    margin=2.0,
+    direction="greater",
+    source="fixed before the run: a ratio of at least 3",
 )
-verdict(
+book.compare(
+    "C4.e8.smile_sd_vs_nwj",
     "E8: learned sd(SMILE τ=5) ≤ sd(NWJ) at 8–10 nats",
-    f"{sd_smile:.2f} vs {sd_nwj:.2f}",
-    "≤",
-    sd_smile <= sd_nwj,
-    needs_training=True,
+    "sd(SMILE), rms over 8 and 10 nats",
+    float(sd_smile),
+    claims.control("learned NWJ's sd", float(sd_nwj)),
+    margin=0.0,
+    direction="less",
+    source="fixed before the run: no larger than NWJ's",
 )
 
 # %%
@@ -554,26 +656,20 @@ axes[1].set_title("solid: learned critic; dashed: analytic critic")
 run.savefig(fig, "bias_variance")
 
 # %% [markdown]
-# **Reading.** The learned critics reproduce Poole et al.'s picture at CPU scale: InfoNCE is the
-# low-variance, high-bias end — it tracks the truth at 2 nats and flattens under $\log 64$; NWJ and
-# JS (read with NWJ-type bounds) have exploding variance as the MI grows and fall behind (the JS read-out
-# at 10 nats is dominated by a few huge batches); SMILE's clipping removes most of the variance and tracks
-# the staircase, slightly *over* 10 nats at the top, as its analytic-critic values predict; $I_\alpha$ trades
-# between the two. No learned critic beats the analytic
-# one's InfoNCE, as it must not (the pmi is the optimal critic at every K).
-#
-# ## 4 · MI in the SSL model (E9)
+# ## 4 · MI in the SSL model (E9), and what an MI maximiser does to the representation (C4)
 #
 # Two views of the SSL model, $z_j = y + \varepsilon_j$ with $y \sim \mathcal N(0, I_{10})$,
 # $\varepsilon_j \sim \mathcal N(0, \sigma^2 I)$: the true MI grows without bound as $\sigma^2 \to 0$. InfoNCE
-# with the true critic $\log p(z_2 \mid z_1)$ (softmax over the conditioning $z_1$'s: `known_mi.ssl_log_critic`) is
-# the best any critic can do at that K. A reference table of these values, computed by Monte Carlo, is
-# reproduced first; then a separable critic is learned for each σ² (on batches of 64, evaluated at 64 and 512).
+# with the true critic $\log p(z_2 \mid z_1)$ (softmax over the conditioning $z_1$'s: `known_mi.ssl_log_critic`)
+# is the best any critic can do at that K (the pointwise MI is InfoNCE's optimal critic, a derivation: a
+# learned critic's excess over it is only reported). We estimate it by Monte Carlo for six σ², compare
+# with a reference table computed independently by Monte Carlo, and learn a separable critic for each σ²
+# (on batches of 64, evaluated at 64 and 512).
 
 # %%
 D9 = 10
 SIGMA2 = [1.0, 0.5, 0.3305, 0.15, 0.05, 0.01]
-TABLE_E9 = {  # reference, by Monte Carlo: σ² -> (true I, E[I_NCE] K = 64, its sd, E[I_NCE] K = 512)
+TABLE_E9 = {  # independent Monte Carlo reference: σ² -> (true I, E[I_NCE] K = 64, its sd, E[I_NCE] K = 512)
     1.0: (1.438, 1.332, 0.174, 1.429),
     0.5: (2.939, 2.501, 0.195, 2.829),
     0.3305: (4.161, 3.186, 0.166, 3.857),
@@ -606,7 +702,6 @@ for level, s2 in enumerate(SIGMA2):
         )
         row[f"analytic K={K}"], row[f"sd K={K}"] = values.mean(), values.std(ddof=1)
         row[f"se K={K}"] = values.std(ddof=1) / math.sqrt(len(values))
-    # a learned separable critic, trained on batches of 64
     model32 = ssl.SSLModel(D9, s2, 1.0)
     critic = critics.SeparableCritic(D9, hidden=256, layers=2, embed_dim=32, seed=stream(50 + level))
     critics.train_critic(
@@ -619,189 +714,355 @@ for level, s2 in enumerate(SIGMA2):
         row[f"learned K={K}"], row[f"learned se K={K}"] = mean_se(values)
     ssl_rows.append(row)
 ssl_table = pd.DataFrame(ssl_rows)
-show = ["σ²", "true I", "analytic K=64", "sd K=64", "analytic K=512", "learned K=64", "learned K=512"]
-print(ssl_table[show].round(3).to_string(index=False))
+show = [
+    "σ²",
+    "true I",
+    "analytic K=64",
+    "se K=64",
+    "analytic K=512",
+    "se K=512",
+    "learned K=64",
+    "learned K=512",
+]
+print(ssl_table[show].round(4).to_string(index=False))
+
+# %% [markdown]
+# **Checks.** The true MI is a closed form (`C4.e9.true_mi`, within the table's rounding 5·10⁻⁴). Our
+# analytic-critic estimates are compared with the reference table within **4 standard errors** of our
+# mean plus the table's rounding (`C4.e9.table`); the table's own Monte Carlo error is not known, so this
+# comparison is reported, not enforced. InfoNCE with the true critic rises as σ² shrinks
+# (`C4.e9.monotone`) and saturates: from σ² = 0.05 to 0.01 the MI grows by 7.8 nats and InfoNCE (K = 64)
+# by less than **0.01** (`C4.e9.saturation`). That InfoNCE never exceeds log K holds for any scores (a unit
+# test of `mi_bounds.infonce`), so it is printed, not claimed.
 
 # %%
 err_true = max(abs(r["true I"] - TABLE_E9[r["σ²"]][0]) for r in ssl_rows)
-verdict(
-    "E9: true I(z1; z2) = VERIFICATION table",
-    f"max |diff| = {err_true:.1e}",
-    "< 1e-3 (table rounding)",
-    err_true < 1e-3,
+book.compare(
+    "C4.e9.true_mi",
+    "the view MI of the SSL model, −(d/2) log(1 − ρ²), matches the reference table",
+    "max |I − table| (nats)",
+    err_true,
+    claims.theory("closed form", 0.0),
+    margin=5e-4,
+    direction="within",
+    source="the table's rounding",
+    always=True,
 )
-dev_sd, dev_se = [], []  # |ours − table| / (3 per-batch sd + 0.0005, the table's rounding)
-for r in ssl_rows:
-    _, t64, sd64, t512 = TABLE_E9[r["σ²"]]
-    dev_sd.append(abs(r["analytic K=64"] - t64) / (3 * max(sd64, r["sd K=64"]) + 5e-4))
-    dev_sd.append(abs(r["analytic K=512"] - t512) / (3 * r["sd K=512"] + 5e-4))
-    dev_se.append(  # in standard errors of our means, floored at the table's rounding
-        (
-            r["σ²"],
-            abs(r["analytic K=64"] - t64) / max(r["se K=64"], 5e-4),
-            abs(r["analytic K=512"] - t512) / max(r["se K=512"], 5e-4),
-        )
+dev = [(abs(r["analytic K=64"] - TABLE_E9[r["σ²"]][1]) - 4 * r["se K=64"] - 5e-4) for r in ssl_rows] + [
+    (abs(r["analytic K=512"] - TABLE_E9[r["σ²"]][3]) - 4 * r["se K=512"] - 5e-4) for r in ssl_rows
+]
+book.compare(
+    "C4.e9.table",
+    "analytic-critic InfoNCE (K = 64, 512) matches the reference table",
+    "max over entries of |ours − table| − (4 SE + 5e-4) (nats)",
+    max(dev),
+    claims.theory("agreement", 0.0),
+    margin=0.0,
+    direction="less",
+    source="4 Monte Carlo standard errors of our mean + the table's rounding",
+    enforce=False,
+    note="the table's own Monte Carlo error is unknown; see the per-entry differences printed below",
+)
+print(
+    "|ours − table| in our standard errors (σ²: K = 64, K = 512): "
+    + "; ".join(
+        f"{r['σ²']:g}: {abs(r['analytic K=64'] - TABLE_E9[r['σ²']][1]) / r['se K=64']:.1f}, "
+        f"{abs(r['analytic K=512'] - TABLE_E9[r['σ²']][3]) / r['se K=512']:.1f}"
+        for r in ssl_rows
     )
-verdict(
-    "E9: analytic-critic InfoNCE = VERIFICATION table (K = 64 and 512)",
-    f"worst |diff| = {max(dev_sd):.2f} × (3 per-batch sd + table rounding)",
-    "≤ 1",
-    max(dev_sd) <= 1,
 )
-print("the same differences in standard errors of our means, at least 0.0005 (σ², K = 64, K = 512):")
-print("  " + "; ".join(f"{s:g}: {a:.1f}, {b:.1f}" for s, a, b in dev_se))
 for K in KS:
     col = [r[f"analytic K={K}"] for r in ssl_rows]
-    verdict(
-        f"E9: analytic InfoNCE (K = {K}) increases as σ² shrinks and stays ≤ log K",
-        " → ".join(f"{v:.3f}" for v in col),
-        f"monotone, ≤ {math.log(K):.3f}",
-        all(a < b for a, b in zip(col, col[1:], strict=False)) and max(col) <= math.log(K) + 1e-9,
+    steps_up = [b - a for a, b in zip(col, col[1:], strict=False)]
+    book.compare(
+        f"C4.e9.monotone.K{K}",
+        f"analytic InfoNCE (K = {K}) increases as σ² shrinks",
+        "smallest increase between neighbouring σ² (nats)",
+        min(steps_up),
+        claims.theory("no increase", 0.0),
+        margin=0.0,
+        direction="greater",
+        source="theory: a larger MI gives a larger expected InfoNCE at fixed K",
+        always=True,
     )
+    print(f"derivation (any scores): max InfoNCE at K = {K} is {max(col):.4f} ≤ log K = {math.log(K):.4f}")
 sat = {r["σ²"]: r for r in ssl_rows}
 gain_nce = sat[0.01]["analytic K=64"] - sat[0.05]["analytic K=64"]
 gain_true = sat[0.01]["true I"] - sat[0.05]["true I"]
-verdict(
-    "E9: saturation — σ² 0.05 → 0.01 adds 7.8 nats of MI but ~0 to InfoNCE (K = 64)",
-    f"true MI +{gain_true:.2f}, InfoNCE +{gain_nce:.4f}",
-    "InfoNCE gain < 0.01",
-    gain_nce < 0.01,
+book.compare(
+    "C4.e9.saturation",
+    f"σ² 0.05 → 0.01 adds {gain_true:.1f} nats of MI but almost nothing to InfoNCE (K = 64)",
+    "InfoNCE gain (nats)",
+    gain_nce,
+    claims.theory("no gain", 0.0),
+    margin=0.01,
+    direction="within",
+    source="fixed before the run: 0.01 nats",
+    always=True,
 )
-worst_excess = max(
-    r[f"learned K={K}"] - r[f"analytic K={K}"] - 3 * (r[f"learned se K={K}"] + r[f"se K={K}"])
-    for r in ssl_rows
-    for K in KS
-)
-verdict(
-    "E9: learned separable critic ≤ analytic critic + 0.05 (the pmi is optimal at every K)",
-    f"worst learned − analytic − 3 SE = {worst_excess:+.3f}",
-    "≤ 0.05",
-    worst_excess <= 0.05,
+excess = max(r[f"learned K={K}"] - r[f"analytic K={K}"] for r in ssl_rows for K in KS)
+print(
+    f"derivation (the pmi is InfoNCE's optimal critic): worst learned − analytic = {excess:+.3f} nats (reported)"
 )
 learned64 = [r["learned K=64"] for r in ssl_rows]
-verdict(
-    "E9: learned InfoNCE increases as σ² shrinks",
-    " → ".join(f"{v:.3f}" for v in learned64),
-    "monotone (within 0.01)",
-    all(b >= a - 0.01 for a, b in zip(learned64, learned64[1:], strict=False)),
-    needs_training=True,
+book.compare(
+    "C4.e9.learned_monotone",
+    "a learned separable critic's InfoNCE (K = 64) increases as σ² shrinks",
+    "smallest increase between neighbouring σ² (nats)",
+    min(b - a for a, b in zip(learned64, learned64[1:], strict=False)),
+    claims.theory("no increase", 0.0),
+    margin=0.01,
+    direction="greater",
+    source="fixed before the run: a 0.01-nat dip counts as a decrease",
 )
 
 # %% [markdown]
-# **A SimCLR encoder on synthetic views.** Now the learner may *choose* its representation. Views are
-# decoded by a random injective MLP (10 → 20) from a content/style SSL model: five content coordinates
-# shared by the two views up to a small noise ($s^2 = 1$, $\sigma^2 = 0.01$) and five pure-style coordinates
-# drawn afresh for each view ($s^2 = 0$, $\sigma^2 = 1$). The data's view MI is 9.8 nats, all of it in the
-# content. A SimCLR-style critic — one shared MLP encoder (20 → 2 × 256 → 16), unit-normalised, cosine
-# similarity / τ with τ = 0.1 — maximises InfoNCE on batches of 64. We follow, during training, its
-# InfoNCE (K = 64 and 512), the within-group spread of its representation
+# ### C4: is maximising MI the mechanism?
+#
+# Now the learner chooses its representation. Views are decoded by a fixed random injective MLP (10 → 20)
+# from a content/style SSL model: five **content** coordinates shared by the two views up to a small noise
+# ($s^2 = 1$, $\sigma^2 = 0.01$) and five **style** coordinates, in two variants:
+#
+# - *unshared style* ($s^2 = 0$, $\sigma^2 = 1$): drawn afresh for each view, it carries **no** cross-view MI;
+#   an MI maximiser has no reason to keep it, so discarding it says nothing about MI being the mechanism;
+# - *shared style* ($s^2 = 1$, $\sigma^2 = 1$, ρ = ½): partly shared, it carries 5 · ½ log(4/3) = 0.72 nats of
+#   cross-view MI; an MI maximiser has reason to keep it — *if* it is not already at its cap.
+#
+# A SimCLR-style encoder (one shared MLP 20 → 2 × 256 → 16, unit-normalised, cosine similarity / τ) maximises
+# InfoNCE on batches of K = 16, so that its ceiling, log 16 = 2.77 nats, sits far below the content's
+# 9.8 nats of MI: the bound *can* saturate on content alone. We follow, over 3 seeds, its InfoNCE at
+# K = 16, the within-group spread of its representation
 # $\sigma^2_\text{eff} = \frac{\mathbb E\,\mathrm{tr\,Cov}(r \mid \text{group})}{\mathrm{tr\,Cov}(\mathbb E[r \mid \text{group}])}$
-# (= σ²/s² for the SSL model itself), and how much content and style a linear probe recovers from $r$.
+# and the content and style a linear probe recovers (held-out groups 4 000 / 1 000 / 1 000, strength on
+# val, test once), against the same encoder untrained.
+#
+# **Claims and margins, fixed before the run:**
+#
+# - `C4.saturate.reached`: the final InfoNCE lies within **0.1** nats of the analytic ceiling (K = 16);
+# - `C4.saturate.bound_flat`: over the last quarter of training the bound changes by less than **0.05** nats;
+# - `C4.saturate.spread_moves`: over the same quarter, log σ²_eff falls by more than **0.1** (10 %) — the
+#   representation keeps changing while the MI estimate is flat; negative control
+#   `C4.saturate.spread_moves.frozen`: the same check on the final encoder measured twice (no training);
+# - `C4.style.unshared_dropped`: unshared style R² falls below the untrained encoder's by more than **0.1**;
+# - `C4.style.shared_dropped`: the same for shared style — C4's prediction (the loss removes what varies
+#   within a group, MI or not); `C4.content.kept`: content R² rises over the untrained encoder's by **0.1**;
+# - `C4.equal_mi.*` (after Tschannen et al. 2020): at τ = 0.05 and τ = 0.1 (unshared style) the final
+#   InfoNCE values agree within **0.1** nats while the style R² differs by more than **0.05**: the bound's value
+#   does not determine the representation.
 
 # %%
+C4_STEPS = {"smoke": 300, "default": 4_000, "full": 12_000}[profile]
+N_CHUNKS, K_C4 = 8, 16
+SEEDS = [seed + s for s in range(3 if profile != "smoke" else 1)]
 sig_cs = torch.tensor([0.01] * 5 + [1.0] * 5)
-pri_cs = torch.tensor([1.0] * 5 + [0.0] * 5)
-cs_model = ssl.SSLModel(10, sig_cs, pri_cs, decoder="mlp", obs_dim=20, seed=stream(80), dtype=torch.float32)
-cs_true = ssl.view_mutual_information(10, sig_cs, pri_cs)
-cs_eval = cs_model.sample(6_000, 2, generator=run.generator(81))  # held-out groups for the probes
-cs_analytic = {}
-for K in KS:
-
-    def latent_sampler(_, g, K=K):
-        z = cs_model.sample(K, 2, generator=g).z.double()
-        return z[:, 0], z[:, 1]
-
-    values = critics.evaluate_critic(
-        lambda a, b: known_mi.ssl_log_critic(a, b, sig_cs.double(), pri_cs.double()),
-        "infonce",
-        latent_sampler,
-        n_batches=max(min(P.n_samples // K, 500), 20),
-        seed=stream(82),
+C4_DATA = {}
+for variant, style_s2 in (("unshared", 0.0), ("shared", 1.0)):
+    pri = torch.tensor([1.0] * 5 + [style_s2] * 5)
+    model = ssl.SSLModel(10, sig_cs, pri, decoder="mlp", obs_dim=20, seed=stream(80), dtype=torch.float32)
+    C4_DATA[variant] = (model, pri, model.sample(6_000, 2, generator=run.generator(81)))
+for variant, (_, pri, _) in C4_DATA.items():
+    mi_style = ssl.view_mutual_information(5, sig_cs[5:], pri[5:])
+    print(
+        f"{variant} style: view MI {ssl.view_mutual_information(10, sig_cs, pri):.2f} nats, of it in the style {mi_style:.2f}"
     )
-    cs_analytic[K] = values.mean()
-print(
-    f"content/style data: I(x1; x2) = I(z1; z2) = {cs_true:.2f} nats; optimal InfoNCE:",
-    {K: round(v, 3) for K, v in cs_analytic.items()},
-)
 
 
-def views_sampler(K):
+def c4_views(model, K):
     def sampler(_, g):
-        x = cs_model.sample(K, 2, generator=g).x  # (K, 2, 20)
+        x = model.sample(K, 2, generator=g).x  # (K, 2, 20)
         return x[:, 0], x[:, 1]
 
     return sampler
 
 
-def encoder_state(encoder):
+def ceiling(model, pri, K):
+    """Analytic-critic InfoNCE at K: the best any critic can reach."""
+
+    def latents(_, g):
+        z = model.sample(K, 2, generator=g).z.double()
+        return z[:, 0], z[:, 1]
+
+    crit = lambda a, b: known_mi.ssl_log_critic(a, b, sig_cs.double(), pri.double())  # noqa: E731
+    return critics.evaluate_critic(crit, "infonce", latents, n_batches=500, seed=stream(82)).mean()
+
+
+def encoder_state(encoder, held):
     """σ²_eff and linear-probe R² of content and style of the held-out views' representation."""
     with torch.no_grad():
-        r1, r2 = encoder.embed_x(cs_eval.x[:, 0]), encoder.embed_x(cs_eval.x[:, 1])
+        r1, r2 = encoder.embed_x(held.x[:, 0]), encoder.embed_x(held.x[:, 1])
     within = 0.5 * (r1 - r2).pow(2).sum(1).mean().item()  # E tr Cov(r | group), two views
     total = torch.cat([r1, r2]).var(0).sum().item()
     splits = [
-        (r1[a:b].double(), cs_eval.z[a:b, 0].double())
-        for a, b in ((0, 4_000), (4_000, 5_000), (5_000, 6_000))
+        (r1[a:b].double(), held.z[a:b, 0].double()) for a, b in ((0, 4_000), (4_000, 5_000), (5_000, 6_000))
     ]
-    probe = probes.linear_probe(*splits, task="regression").params["r2_per_output"]
-    return within / (total - within), float(np.mean(probe[:5])), float(np.mean(probe[5:]))
+    r2s = probes.linear_probe(*splits, task="regression").params["r2_per_output"]
+    return within / (total - within), float(np.mean(r2s[:5])), float(np.mean(r2s[5:]))
 
 
-encoder = critics.SeparableCritic(
-    20, hidden=256, layers=2, embed_dim=16, shared=True, normalize=True, temperature=0.1, seed=stream(83)
-)
-TRAJ_STEPS, N_CHECK = 2 * STEPS, 10
-trajectory = []
-for check in range(N_CHECK + 1):
-    if check:
-        critics.train_critic(
-            encoder,
-            "infonce",
-            views_sampler(64),
-            steps=TRAJ_STEPS // N_CHECK,
-            lr=1e-3,
-            seed=stream(90 + check),
-        )
-    s2_eff, r2_content, r2_style = encoder_state(encoder)
-    nce = {
-        K: critics.evaluate_critic(encoder, "infonce", views_sampler(K), n_batches=n, seed=stream(89)).mean()
-        for K, n in ((64, 50), (512, 5))
-    }
-    trajectory.append(
-        dict(
-            step=check * (TRAJ_STEPS // N_CHECK),
-            nce64=nce[64],
-            nce512=nce[512],
-            s2_eff=s2_eff,
-            r2_content=r2_content,
-            r2_style=r2_style,
-        )
+def trajectory(variant, tau, s):
+    model, _, held = C4_DATA[variant]
+    enc = critics.SeparableCritic(
+        20,
+        hidden=256,
+        layers=2,
+        embed_dim=16,
+        shared=True,
+        normalize=True,
+        temperature=tau,
+        seed=stream(83) + s,
     )
-traj = pd.DataFrame(trajectory)
-print(traj.round(3).to_string(index=False))
-first, last = trajectory[0], trajectory[-1]
-verdict(
-    "SimCLR encoder: InfoNCE ≤ the optimal critic's and ≤ log K throughout (K = 64, 512)",
-    f"final {last['nce64']:.3f} ≤ {cs_analytic[64]:.3f}; {last['nce512']:.3f} ≤ {cs_analytic[512]:.3f}",
-    "≤ optimal + 0.05",
-    all(t["nce64"] <= cs_analytic[64] + 0.05 and t["nce512"] <= cs_analytic[512] + 0.05 for t in trajectory),
+    rows = []
+    for chunk in range(N_CHUNKS + 1):
+        if chunk:
+            critics.train_critic(
+                enc,
+                "infonce",
+                c4_views(model, K_C4),
+                steps=C4_STEPS // N_CHUNKS,
+                lr=1e-3,
+                seed=stream(90 + chunk) + s,
+            )
+        nce = critics.evaluate_critic(
+            enc, "infonce", c4_views(model, K_C4), n_batches=200, seed=stream(89)
+        ).mean()
+        s2_eff, r2_c, r2_s = encoder_state(enc, held)
+        rows.append(
+            dict(
+                variant=variant,
+                τ=tau,
+                seed=s,
+                step=chunk * (C4_STEPS // N_CHUNKS),
+                nce=nce,
+                s2_eff=s2_eff,
+                content=r2_c,
+                style=r2_s,
+            )
+        )
+    return rows, enc
+
+
+t0 = time.perf_counter()
+c4_rows, final_encoders = [], {}
+for variant, tau in (("unshared", 0.1), ("shared", 0.1), ("unshared", 0.05)):
+    for s in SEEDS:
+        rows, final_encoders[(variant, tau, s)] = trajectory(variant, tau, s)
+        c4_rows += rows
+c4 = pd.DataFrame(c4_rows)
+ceil16 = {v: ceiling(m, pri, K_C4) for v, (m, pri, _) in C4_DATA.items()}
+print(
+    f"protocol: InfoNCE on batches of K = {K_C4}, {C4_STEPS} Adam steps (lr 1e-3) in {N_CHUNKS} chunks, seeds "
+    f"{SEEDS}; InfoNCE evaluated on 200 fresh batches of {K_C4}; probes on 6 000 held-out groups; analytic "
+    f"ceiling at K = {K_C4}: {ceil16}; {time.perf_counter() - t0:.0f} s"
 )
-verdict(
-    "SimCLR encoder: maximising InfoNCE shrinks the within-group spread σ²_eff",
-    f"{first['s2_eff']:.3f} → {last['s2_eff']:.3f}",
-    "final ≤ ½ × initial",
-    last["s2_eff"] <= 0.5 * first["s2_eff"],
-    needs_training=True,
+display(
+    c4[c4.step.isin([0, N_CHUNKS // 2 * (C4_STEPS // N_CHUNKS), N_CHUNKS * (C4_STEPS // N_CHUNKS)])]
+    .groupby(["variant", "τ", "step"])
+    .mean(numeric_only=True)
+    .drop(columns="seed")
+    .round(3)
 )
-verdict(
-    "SimCLR encoder: style collapses (linear R² of the view's style)",
-    f"{first['r2_style']:.3f} → {last['r2_style']:.3f} (content {first['r2_content']:.3f} → {last['r2_content']:.3f})",
-    "final ≤ initial − 0.2",
-    last["r2_style"] <= first["r2_style"] - 0.2,
-    needs_training=True,
-)
+
 
 # %%
+def at(variant, tau, step, key):
+    sub = c4[(c4.variant == variant) & (c4["τ"] == tau) & (c4.step == step)].sort_values("seed")
+    return sub[key].to_numpy(float)
+
+
+CHUNK = C4_STEPS // N_CHUNKS
+END, QUARTER = N_CHUNKS * CHUNK, (N_CHUNKS - 2) * CHUNK  # the last recorded step, and a quarter before
+book.compare(
+    "C4.saturate.reached",
+    f"the InfoNCE encoder reaches the bound's ceiling at K = {K_C4} (unshared style)",
+    f"final InfoNCE (K = {K_C4})",
+    at("unshared", 0.1, END, "nce"),
+    claims.theory("analytic-critic ceiling", ceil16["unshared"]),
+    margin=0.1,
+    direction="within",
+    source="fixed before the run: 0.1 nats",
+)
+book.compare(
+    "C4.saturate.bound_flat",
+    "over the last quarter of training the InfoNCE bound is flat",
+    "InfoNCE change (nats)",
+    at("unshared", 0.1, END, "nce") - at("unshared", 0.1, QUARTER, "nce"),
+    claims.theory("no change", 0.0),
+    margin=0.05,
+    direction="within",
+    source="fixed before the run: 0.05 nats",
+)
+spread_change = np.log(at("unshared", 0.1, END, "s2_eff")) - np.log(at("unshared", 0.1, QUARTER, "s2_eff"))
+book.compare(
+    "C4.saturate.spread_moves",
+    "over the same quarter the within-group spread keeps shrinking",
+    "change of log σ²_eff",
+    spread_change,
+    claims.theory("no change", 0.0),
+    margin=0.1,
+    direction="less",
+    source="fixed before the run: a 10 % decrease",
+)
+frozen = []
+for s in SEEDS:  # the final encoder, measured twice: nothing trained in between
+    enc, (_, _, held) = final_encoders[("unshared", 0.1, s)], C4_DATA["unshared"]
+    frozen.append(
+        math.log(encoder_state(enc, held)[0]) - math.log(at("unshared", 0.1, END, "s2_eff")[SEEDS.index(s)])
+    )
+book.compare(
+    "C4.saturate.spread_moves.frozen",
+    "negative control: the spread of a frozen encoder keeps shrinking",
+    "change of log σ²_eff",
+    frozen,
+    claims.theory("no change", 0.0),
+    margin=0.1,
+    direction="less",
+    source="the claim's own check",
+    expect="fail",
+)
+for variant in ("unshared", "shared"):
+    book.compare(
+        f"C4.style.{variant}_dropped",
+        f"the InfoNCE encoder discards {variant} style"
+        + (" (zero cross-view MI)" if variant == "unshared" else " (0.72 nats of cross-view MI)"),
+        "style R² (linear probe)",
+        at(variant, 0.1, END, "style"),
+        claims.control("untrained encoder", at(variant, 0.1, 0, "style")),
+        margin=0.1,
+        direction="less",
+        source="fixed before the run",
+    )
+book.compare(
+    "C4.content.kept",
+    "the InfoNCE encoder learns the content",
+    "content R² (linear probe)",
+    at("unshared", 0.1, END, "content"),
+    claims.control("untrained encoder", at("unshared", 0.1, 0, "content")),
+    margin=0.1,
+    direction="greater",
+    source="fixed before the run",
+)
+book.compare(
+    "C4.equal_mi.bound",
+    "τ = 0.05 and τ = 0.1 reach the same InfoNCE",
+    "final InfoNCE, τ 0.05 − τ 0.1 (nats)",
+    at("unshared", 0.05, END, "nce") - at("unshared", 0.1, END, "nce"),
+    claims.theory("equal", 0.0),
+    margin=0.1,
+    direction="within",
+    source="fixed before the run: 0.1 nats",
+)
+style_gap = at("unshared", 0.05, END, "style") - at("unshared", 0.1, END, "style")
+book.compare(
+    "C4.equal_mi.style_differs",
+    "... while keeping different amounts of style",
+    "|style R², τ 0.05 − τ 0.1|",
+    np.abs(style_gap),
+    claims.theory("equal", 0.0),
+    margin=0.05,
+    direction="greater",
+    source="fixed before the run: 0.05 of R²",
+)
+
 fig, axes = plt.subplots(1, 3, figsize=(17, 4.4))
 ax = axes[0]
 sig_grid = np.array(SIGMA2)
@@ -816,54 +1077,45 @@ for K, color in zip(KS, ("C0", "C1"), strict=True):
         label=f"InfoNCE, true critic, K = {K}",
     )
     ax.plot(
-        sig_grid,
-        ssl_table[f"learned K={K}"],
-        "o",
-        mfc="none",
-        color=color,
-        label=f"learned separable critic, K = {K}",
+        sig_grid, ssl_table[f"learned K={K}"], "o", mfc="none", color=color, label=f"learned critic, K = {K}"
     )
     ax.axhline(math.log(K), color=color, ls=":", lw=1)
 ax.set_xscale("log")
 ax.invert_xaxis()
 ax.set_xlabel(r"$\sigma^2$ (style variance; $s^2 = 1$, $d = 10$)")
-ax.set_ylabel("nats")
+ax.set_ylabel("nats (dotted: log K)")
 ax.set_title("SSL model: MI grows, InfoNCE stops at log K")
 ax.legend(fontsize=7)
-ax = axes[1]
-ax.plot(traj.step, traj.nce64, "-o", ms=3, color="C0", label="SimCLR InfoNCE, K = 64")
-ax.plot(traj.step, traj.nce512, "-o", ms=3, color="C1", label="SimCLR InfoNCE, K = 512")
-for K, color in zip(KS, ("C0", "C1"), strict=True):
-    ax.axhline(cs_analytic[K], color=color, ls="--", lw=1, label=f"optimal critic, K = {K}")
-    ax.axhline(math.log(K), color=color, ls=":", lw=1)
-ax.set_xlabel("training step")
-ax.set_ylabel("nats (dotted: log K)")
-ax.set_title(f"content/style views, true MI {cs_true:.1f} nats")
-ax.legend(fontsize=7)
-ax = axes[2]
-ax.plot(traj.step, traj.s2_eff, "-o", ms=3, color="k", label=r"$\sigma^2_\mathrm{eff}$ of the representation")
-ax.set_yscale("log")
-ax.set_xlabel("training step")
-ax.set_ylabel(r"$\sigma^2_\mathrm{eff}$ (log scale)")
-ax2 = ax.twinx()
-ax2.plot(traj.step, traj.r2_content, "-s", ms=3, color="C2", label="linear R² content")
-ax2.plot(traj.step, traj.r2_style, "-s", ms=3, color="C3", label="linear R² style")
-ax2.set_ylim(0, 1)
-ax2.set_ylabel("R²")
-ax2.grid(False)
-ax.set_title("maximising InfoNCE collapses style")
-lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-ax.legend(lines, [h.get_label() for h in lines], fontsize=7, loc="center right")
+for ax, key, label in (
+    (axes[1], "nce", f"InfoNCE, K = {K_C4} (nats)"),
+    (axes[2], "style", "style R² (linear probe)"),
+):
+    for (variant, tau), colour in zip(
+        (("unshared", 0.1), ("shared", 0.1), ("unshared", 0.05)), ("C0", "C3", "C2"), strict=True
+    ):
+        sub = c4[(c4.variant == variant) & (c4["τ"] == tau)]
+        stats_ = sub.groupby("step")[key].apply(lambda v: ci_err(v.tolist())).tolist()
+        m = np.array([a for a, _ in stats_])
+        e = np.array([b for _, b in stats_])
+        steps_ = sorted(sub.step.unique())
+        ax.plot(
+            steps_, m, "-o", ms=3, color=colour, label=f"{variant} style, τ = {tau:g} ({len(SEEDS)} seeds)"
+        )
+        ax.fill_between(steps_, m - e, m + e, color=colour, alpha=0.2)
+    ax.set_xlabel("training step")
+    ax.set_ylabel(label)
+    ax.legend(fontsize=7)
+for variant, ls in (("unshared", "--"), ("shared", ":")):
+    axes[1].axhline(ceil16[variant], color="k", ls=ls, lw=1, label=f"ceiling ({variant})")
+axes[1].legend(fontsize=7)
+axes[1].set_title("the bound during training (bands: 95 % interval)")
+axes[2].set_title("the style kept during training")
 run.savefig(fig, "ssl_model_mi")
 
 # %% [markdown]
-# **Reading.** In the SSL model, InfoNCE's value is a decreasing function of σ², so a learner that can shrink
-# the within-group spread of its representation is rewarded for it — the encoder above does exactly that,
-# discarding the style coordinates. But the reward vanishes at $\log K$: with K = 64, shrinking σ² from
-# 0.05 to 0.01 adds 7.8 nats of MI and 0.003 nats of InfoNCE. What
-# InfoNCE *measures* is capped; what it *does* to the representation (tighten groups, remove what varies
-# within them) continues. That is the sense in which maximising MI is not the whole mechanism
-# (McAllester & Stratos 2020; Tschannen et al. 2020) — and the next section shows the other half.
+# **Reading.** See the verdicts: whether the bound reached its ceiling and stayed flat while the spread kept
+# shrinking, and whether style that *does* carry cross-view MI is discarded like style that does not. The
+# Verdict section at the end states what this budget supports.
 #
 # ## 5 · MI is invariant to bijections; representation quality is not (E10)
 #
@@ -928,19 +1180,29 @@ print(f"probes on {N_BIJ} bijections in {time.perf_counter() - t0:.0f} s")
 print(bij_table.round(3).to_string(index=False))
 span_linear = bij_table.linear.max() - bij_table.linear.min()
 span_mlp = bij_table.mlp[1:].max() - bij_table.mlp[1:].min()
-verdict(
-    "E10: linear-probe R² across bijections spans ≥ 0.2",
-    f"{bij_table.linear.min():.3f} … {bij_table.linear.max():.3f} (span {span_linear:.3f})",
-    "span ≥ 0.2",
-    span_linear >= 0.2,
-    needs_training=True,
+print(
+    f"linear-probe R² {bij_table.linear.min():.3f} … {bij_table.linear.max():.3f}; MLP-probe R² "
+    f"{bij_table.mlp[1:].min():.3f} … {bij_table.mlp[1:].max():.3f} (identity {bij_table.mlp[0]:.3f})"
 )
-verdict(
+book.compare(
+    "C4.e10.linear_span",
+    "E10: linear-probe R² across bijections spans ≥ 0.2",
+    "max − min linear-probe R² (identity and bijections)",
+    float(span_linear),
+    claims.theory("no spread", 0.0),
+    margin=0.2,
+    direction="greater",
+    source="fixed before the run: 0.2 of R²",
+)
+book.compare(
+    "C4.e10.mlp_span",
     f"E10: MLP-probe R² across the {N_BIJ} bijections varies by ≤ 0.03",
-    f"{bij_table.mlp[1:].min():.3f} … {bij_table.mlp[1:].max():.3f} (span {span_mlp:.3f}; identity {bij_table.mlp[0]:.3f})",
-    "span ≤ 0.03",
-    span_mlp <= 0.03,
-    needs_training=True,
+    "max − min MLP-probe R² over the bijections",
+    float(span_mlp),
+    claims.theory("invariant (no spread)", 0.0),
+    margin=0.03,
+    direction="within",
+    source="fixed before the run: 0.03 of R²",
 )
 
 # %% [markdown]
@@ -1002,23 +1264,35 @@ spread_mlp = mi_table["MLP critic"].max() - mi_table["MLP critic"].min()
 # Reported, not gated: the MI is invariant exactly (closed form above); how close a *trained* critic gets on a
 # heavy-tailed encoder depends on its training length and seed (one pilot reached 3.55 nats on the worst
 # encoder, our first full run 3.00, both after 6 000 steps), so this is a statement about estimation.
-verdict(
-    "E10: a flexible critic estimates the same view MI for every encoder",
-    " / ".join(f"{v:.3f}" for v in mi_table["MLP critic"])
+print(
+    "MLP critic: "
+    + " / ".join(f"{v:.3f}" for v in mi_table["MLP critic"])
     + f" (analytic {reference:.3f}; at ¼ of training "
     + " / ".join(f"{v:.2f}" for v in mi_table["MLP critic @ steps/5"])
-    + ")",
-    "spread ≤ 0.15 nats",
-    spread_mlp <= 0.15,
-    report_only=True,
+    + ")"
 )
-drop = mi_table["bilinear critic"].iloc[0] - mi_table["bilinear critic"].iloc[1]
-verdict(
+book.compare(
+    "C4.e10.mlp_critic_spread",
+    "E10: a flexible critic estimates the same view MI for every encoder",
+    "max − min MLP-critic InfoNCE over the three encoders",
+    float(spread_mlp),
+    claims.theory("invariant MI (no spread)", 0.0),
+    margin=0.15,
+    direction="within",
+    source="fixed before the run: 0.15 nats",
+    enforce=False,
+    note="a statement about estimation: the MI is invariant exactly (closed form); how close a trained critic "
+    "gets on a heavy-tailed encoder depends on its training length and seed",
+)
+book.compare(
+    "C4.e10.bilinear_drop",
     "E10: a bilinear critic's estimate drops for the worst-linear bijection",
-    f"identity {mi_table['bilinear critic'].iloc[0]:.3f} → {mi_table['bilinear critic'].iloc[1]:.3f}",
-    "drop ≥ 0.2 nats",
-    drop >= 0.2,
-    needs_training=True,
+    "bilinear-critic InfoNCE on the worst-linear encoder",
+    float(mi_table["bilinear critic"].iloc[1]),
+    claims.control("the identity encoder's", float(mi_table["bilinear critic"].iloc[0])),
+    margin=0.2,
+    direction="less",
+    source="fixed before the run: a drop of 0.2 nats",
 )
 
 # %%
@@ -1084,7 +1358,8 @@ run.savefig(fig, "bijections")
 # the pmi is quadratic, so per coordinate
 # $\mathbb E_q[\mathrm{pmi}] = \mathrm{pmi}(\mu_1, \mu_2) - \rho^2 (v_1 + v_2) / (2(1-\rho^2)(s^2+\sigma^2))$,
 # and when the latents are the model's own (a point-mass q on the true $z$) its average over the data is
-# exactly $I(z_1; z_2) = -\tfrac d2\log(1-\rho^2)$. InfoNCE with the same optimal critic is
+# exactly $I(z_1; z_2) = -\tfrac d2\log(1-\rho^2)$ — that is the definition of the MI, so the cell prints it as a
+# derivation line rather than claiming it. InfoNCE with the same optimal critic is
 # $\mathbb E[\mathrm{pmi}_{ii}] - \mathbb E_i \log \tfrac1K\sum_j e^{\mathrm{pmi}_{ij}}$: **the same positive term
 # minus a log-partition estimate over the negatives** — and that second term is what caps InfoNCE at
 # $\log K$. ELBO$_\text{SSL}$ keeps the positive term, with no cap, and replaces the negatives by the marginal
@@ -1103,11 +1378,16 @@ coupling = log_p_group - log_normal(z1_s, var_tot) - log_normal(z2_s, var_tot)
 pmi_views = pmi_sym.subs({xs: z1_s / sp.sqrt(var_tot), ys: z2_s / sp.sqrt(var_tot), rho_s: rho_ssl})
 diff = sp.simplify(sp.expand(coupling - pmi_views))
 diff = sp.simplify(sp.expand_log(diff.replace(sp.log, lambda arg: sp.log(sp.factor(arg))), force=True))
-verdict(
+book.compare(
+    "C4.elbo.coupling_is_pmi_sympy",
     "sympy: log p(z1, z2) − log p(z1) − log p(z2) = pmi of the views, ρ = s²/(s²+σ²)",
-    f"difference = {diff}",
-    "= 0",
-    diff == 0,
+    "number of non-zero symbolic residuals",
+    float(diff != 0),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
 )
 moments_q = {
     z1_s**2: m1_s**2 + v1_s,
@@ -1121,11 +1401,16 @@ claimed = pmi_views.subs({z1_s: m1_s, z2_s: m2_s}) - rho_ssl**2 * (v1_s + v2_s) 
     2 * (1 - rho_ssl**2) * var_tot
 )
 diff = sp.simplify(expected_coupling - claimed)
-verdict(
+book.compare(
+    "C4.elbo.expected_pmi_sympy",
     "sympy: E_q[pmi] = pmi(μ1, μ2) − ρ²(v1 + v2)/(2(1 − ρ²)(s² + σ²))",
-    f"difference = {diff}",
-    "= 0",
-    diff == 0,
+    "number of non-zero symbolic residuals",
+    float(diff != 0),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
 )
 
 # The package's exact prior term against the decomposition, on random Gaussian q's (J = 2, d = 10).
@@ -1140,11 +1425,16 @@ for s2 in (0.15, 1.0):
         rho6**2 * var6.sum(1) / (2 * (1 - rho6**2) * vt)
     ).sum(-1)
     err = (ssl.expected_log_p_z(mu6, var6, s2, 1.0) - marginal - e_pmi).abs().max().item()
-    verdict(
+    book.compare(
+        f"C4.elbo.prior_term_decomposition.s{s2:g}",
         f"expected_log_p_z = Σ_j E_q log p(z_j) + E_q[pmi] (package, σ² = {s2})",
-        f"max |diff| = {err:.1e}",
-        "< 1e-10",
-        err < 1e-10,
+        "max |package − decomposition| over 256 random q's",
+        float(err),
+        claims.theory("closed form", 0.0),
+        margin=1e-10,
+        direction="within",
+        source="floating-point tolerance 1e-10",
+        always=True,
     )
 
 elbo_rows = []
@@ -1181,21 +1471,30 @@ for level, s2 in enumerate(SIGMA2):
 elbo_table = pd.DataFrame(elbo_rows)
 print(elbo_table.round(4).to_string(index=False))
 worst = max(abs(r["coupling (MC)"] - r["true I"]) / r["se"] for r in elbo_rows)
-verdict(
-    "ELBO_SSL's coupling term averages to I(z1; z2) at every σ² (no log K cap)",
-    f"worst |mean − I| = {worst:.2f} SE; at σ² = 0.01: {elbo_rows[-1]['coupling (MC)']:.2f} vs InfoNCE {elbo_rows[-1]['InfoNCE K=64']:.2f}",
-    "within 5 SE",
-    worst <= 5,
+print(
+    f"derivation (E[pmi] = I by definition): ELBO_SSL's coupling term with a point-mass q is within {worst:.2f} "
+    f"SE of I(z1; z2) at every σ²; at σ² = 0.01: {elbo_rows[-1]['coupling (MC)']:.2f} vs InfoNCE "
+    f"{elbo_rows[-1]['InfoNCE K=64']:.2f} (no log K cap)"
 )
 
-worst = max(abs(r["NCE positive"] - r["true I"]) / r["NCE positive se"] for r in elbo_rows)
-verdict(
-    "InfoNCE's positive term (optimal critic) is the same E[pmi] = I; its log-partition makes the cap",
-    f"worst |mean − I| = {worst:.2f} SE; at σ² = 0.01: {elbo_rows[-1]['NCE positive']:.2f} − "
-    f"{elbo_rows[-1]['NCE log-partition']:.2f} = {elbo_rows[-1]['NCE positive'] - elbo_rows[-1]['NCE log-partition']:.2f}",
-    "within 5 SE",
-    worst <= 5,
+low_noise = elbo_rows[-1]
+print(
+    f"at σ² = 0.01: InfoNCE = positive term {low_noise['NCE positive']:.2f} − log-partition "
+    f"{low_noise['NCE log-partition']:.2f} = {low_noise['NCE positive'] - low_noise['NCE log-partition']:.2f}"
 )
+for r in elbo_rows:
+    book.compare(
+        f"C4.elbo.nce_positive.s{r['σ²']:g}",
+        f"InfoNCE's positive term (optimal critic) is the same E[pmi] = I (σ² = {r['σ²']:g}); "
+        "its log-partition makes the cap",
+        "mean of the diagonal pmi over 100 batches of 64",
+        float(r["NCE positive"]),
+        claims.theory("I(z1; z2)", r["true I"]),
+        margin=5 * r["NCE positive se"],
+        direction="within",
+        source="5 Monte Carlo standard errors",
+        always=True,
+    )
 
 fig, ax = plt.subplots(figsize=(5.8, 3.8))
 ax.plot(sig_grid, elbo_table["true I"], "k-", label=r"$I(z_1; z_2)$")
@@ -1219,16 +1518,14 @@ run.savefig(fig, "elbo_prior_term")
 # %% [markdown]
 # ## Verdict
 #
-# Every check above, with its measured value, its criterion, and whether it was enforced in this profile
-# (smoke runs report but do not enforce the checks that need training length).
+# Every claim above, with its measured value, its reference, its criterion, and whether it was enforced in
+# this profile (smoke runs report but do not enforce the claims that need training length), written to
+# `verdicts.json` next to the figures.
 
 # %%
-table = pd.DataFrame(verdicts)
-print(run.describe())
+with pd.option_context("display.max_colwidth", 90, "display.max_rows", 200):
+    display(book.table())
+print(book.summary())
+print("verdicts written to", book.write())
 print(f"runtime {time.perf_counter() - t_start:.0f} s")
-with pd.option_context("display.max_colwidth", 90, "display.width", 260):
-    print(table.to_string(index=False))
-enforced = table[table.enforced]
-assert enforced.passed.all() and len(table) >= 30, "an enforced check failed or was skipped"
-if not table.passed.all():
-    print("not met (not enforced in this profile):", list(table.check[~table.passed]))
+print(run.describe())
