@@ -31,8 +31,10 @@
 # 3. **Poole et al.'s staircase** (experiment E8): true MI 2 → 10 nats, d = 20, batch 64; each
 #    estimator's bias and variance with the analytic and with learned critics;
 # 4. **MI in the SSL model** (E9): InfoNCE with the true critic saturates at $\log K$ long before
-#    $\sigma^2 \to 0$; a SimCLR encoder trained on synthetic views shrinks the within-group spread (style
-#    collapse) while its InfoNCE stays below the cap;
+#    $\sigma^2 \to 0$; then **is maximising MI the mechanism?** (C4) — a SimCLR-style encoder trained past
+#    the point where its bound could saturate (does the representation keep changing while the bound is
+#    flat?), on style that carries cross-view MI and style that carries none (is style discarded because it
+#    carries no MI, or regardless?), and at two temperatures (equal bound, different representations?);
 # 5. **MI is invariant to bijections, representation quality is not** (E10; Tschannen et al. 2020);
 # 6. **ELBO$_\text{SSL}$'s prior term contains the pointwise MI between views**, without the $\log K$ cap.
 #
@@ -79,7 +81,14 @@ torch.set_num_threads(1)
 STEPS = P.steps // 5  # training steps per MI level (staircase) or per setting (other sections)
 N_EVAL = min(P.n_samples // 64, 2_000)  # fresh batches of 64 for each analytic-critic estimate
 # Claims that a calibration run (strict=False) measured NOT to hold, margins unchanged: id -> why.
-NOT_SUPPORTED = {}
+NOT_SUPPORTED = {
+    "C4.saturate.reached": "final InfoNCE 2.17 [2.14, 2.21] after 4 000 steps, ceiling 2.77",
+    "C4.saturate.bound_flat": "the bound still rises by 0.048 [0.041, 0.055] nats over the last quarter",
+    "C4.saturate.spread_moves": "log σ²_eff changes by −0.004 [−0.081, 0.073] over the last quarter",
+    "C4.style.shared_dropped": "shared style R² rises from 0.51 to 0.65: the encoder keeps style that carries MI",
+    "C4.equal_mi.style_differs": "|style R² gap| 0.048 [−0.011, 0.108] at equal bound",
+    "C4.e10.mlp_span": "the MLP-probe R² spans 0.036 over the 20 bijections",
+}
 book = run.claims(strict=strict, not_supported=NOT_SUPPORTED)
 t_start = time.perf_counter()
 
@@ -1042,6 +1051,17 @@ book.compare(
     source="fixed before the run",
 )
 book.compare(
+    "C4.content.dropped",
+    "negative control: the style-discard check applied to the content",
+    "content R² (linear probe)",
+    at("unshared", 0.1, END, "content"),
+    claims.control("untrained encoder", at("unshared", 0.1, 0, "content")),
+    margin=0.1,
+    direction="less",
+    source="the claim's own check",
+    expect="fail",
+)
+book.compare(
     "C4.equal_mi.bound",
     "τ = 0.05 and τ = 0.1 reach the same InfoNCE",
     "final InfoNCE, τ 0.05 − τ 0.1 (nats)",
@@ -1113,9 +1133,20 @@ axes[2].set_title("the style kept during training")
 run.savefig(fig, "ssl_model_mi")
 
 # %% [markdown]
-# **Reading.** See the verdicts: whether the bound reached its ceiling and stayed flat while the spread kept
-# shrinking, and whether style that *does* carry cross-view MI is discarded like style that does not. The
-# Verdict section at the end states what this budget supports.
+# **Reading** (numbers of the committed default run, 3 seeds). *Saturation did not happen.* After 4 000
+# steps the encoder's InfoNCE is 2.17 [2.14, 2.21] nats against a ceiling of 2.77 at K = 16, still rising
+# (+0.048 over the last quarter), and over that quarter the within-group spread no longer shrinks
+# (log σ²_eff −0.004 [−0.081, 0.073]). So the phase C4 needs — the bound flat at its cap while the
+# representation keeps changing — is **not reached at this budget**, and the notebook cannot say whether it
+# exists. *Style is discarded when it carries no MI, and kept when it does.* The unshared style falls from
+# R² 0.43 (untrained) to 0.08; the shared style, 0.72 nats of cross-view MI, *rises* from 0.51 to 0.65. That
+# is what an MI maximiser does, and it **contradicts** the stronger reading of C4 (that the loss removes
+# whatever varies within a group, MI or not) at this budget; C4's weaker reading — InfoNCE is capped at
+# log K, so the objective cannot be *measuring* the MI once it exceeds log K — stands on the analytic
+# results above. *Equal bound, different representations*: τ = 0.05 and τ = 0.1 reach the same InfoNCE
+# (difference 0.015 [−0.021, 0.052]), but their style R² differ by only 0.048 [−0.011, 0.108]: not the
+# 0.05 we declared, by its interval. Section 5 shows the cleaner version of Tschannen et al.'s point: equal
+# MI by construction (bijections), very different linear-probe quality.
 #
 # ## 5 · MI is invariant to bijections; representation quality is not (E10)
 #
@@ -1517,6 +1548,17 @@ run.savefig(fig, "elbo_prior_term")
 
 # %% [markdown]
 # ## Verdict
+#
+# **What this budget supports.** The analytic half of C4 holds in every profile: the bounds and their
+# optimal critics derived with sympy and checked by Monte Carlo, the staircase's bias and variance, InfoNCE
+# saturating at log K long before σ² → 0 (σ² 0.05 → 0.01 adds 7.8 nats of MI and 0.003 nats of InfoNCE),
+# MI's invariance to bijections against a linear probe's spread, and ELBO$_\text{SSL}$'s uncapped prior
+# term. The reference table of E9 agrees with our estimates within 4 standard errors except at σ² = 1 and
+# 0.33 (K = 64), where it is about 0.017 nats low — the table's own Monte Carlo error (reported). The
+# trained half is mixed: InfoNCE discards style that carries no cross-view MI and keeps style that does;
+# the bound does not saturate within 4 000 steps, so "the representation keeps collapsing after the bound
+# is flat" is **not tested** here; equal bounds at two temperatures do not give style retention that differs
+# by our margin; the MLP probe's R² over 20 bijections spans 0.036, just over the 0.03 declared.
 #
 # Every claim above, with its measured value, its reference, its criterion, and whether it was enforced in
 # this profile (smoke runs report but do not enforce the claims that need training length), written to
