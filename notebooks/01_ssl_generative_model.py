@@ -28,21 +28,27 @@
 # 1. draws the graphical model and samples groups from it (latent and image space);
 # 2. **derives with sympy** the group marginal $p(z_{1:J})$ (Gaussian and flat prior on $y$), the
 #    posterior $p(y\mid z_{1:J})$, the mutual information between views, and the terms of ELBO$_\text{SSL}$
-#    including the exact expectation of the prior term — and **asserts** that each derived expression
+#    including the exact expectation of the prior term — and **checks** that each derived expression
 #    equals the `simvae_core` implementation on random inputs and matches Monte Carlo estimates;
 # 3. shows numerically that the instance-discrimination softmax at temperature $\tau = \sigma^2$ *is* the
 #    Bayes posterior over groups (the bridge to contrastive learning, claim C2);
 # 4. compares, neutrally, the objective in the authors' public code with the exact one.
 #
-# Every number printed below is checked by an `assert`; a broken claim fails the run.
+# Every check is a claim of `simvae_core.claims`: a measured statistic, a reference (a closed form or a
+# value computed by Monte Carlo) and a margin written in the code before the run. Nothing here trains a
+# network, so every claim is enforced in every profile: a broken claim fails the run. Statements that hold
+# by construction (a coordinate with zero style variance is its content, two softmaxes whose logits differ
+# by a constant) are unit tests, printed here as derivation lines. The table at the end lists every claim.
 
 # %% tags=["parameters"]
 profile = "default"  # smoke | default | full: sizes come from simvae_core.notebook.profiles
 seed = 0
 overrides = {}  # profile fields to change, e.g. n_seeds; the pipeline's --param fills it
+strict = True  # False: report every claim and carry on (calibration runs); the test suite keeps True
 
 # %%
 import math
+import time
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -52,23 +58,16 @@ import torch
 from IPython.display import display
 
 import simvae_core as sc
+from simvae_core import claims
 from simvae_core.theory import ssl_model as ssl
 
 run = sc.start_run("01_ssl_generative_model", profile=profile, seed=seed, overrides=overrides)
+# Claims that a calibration run (strict=False) measured NOT to hold, margins unchanged: id -> why.
+NOT_SUPPORTED = {}
+book = run.claims(strict=strict, not_supported=NOT_SUPPORTED)
+t_start = time.perf_counter()
 N_MC = run.profile.n_samples  # Monte Carlo draws per check
 torch.set_default_dtype(torch.float64)  # closed-form checks are exact to ~1e-12 in float64
-verdicts = []  # (check, measured, criterion, passed) — the table at the end
-
-
-def verdict(check, measured, criterion, passed):
-    verdicts.append({"check": check, "measured": measured, "criterion": criterion, "passed": bool(passed)})
-    assert passed, f"{check}: measured {measured}, required {criterion}"
-    print(f"PASS  {check}: {measured}  ({criterion})")
-
-
-def mc_agrees(estimate, standard_error, exact, n_se=5.0, floor=1e-9):
-    """A Monte Carlo estimate agrees with an exact value if within n_se standard errors."""
-    return abs(estimate - exact) <= n_se * standard_error + floor
 
 
 # %% [markdown]
@@ -149,7 +148,9 @@ run.savefig(fig, "group_samples")
 # %% [markdown]
 # A first numerical check of the sampler: with $B$ groups of J views, the within-group variance estimates
 # $\sigma^2$ and the variance of $y$ estimates $s^2$. Pure-content coordinates of the image model are
-# exactly shared by a group; pure-style coordinates are uncorrelated across its views.
+# exactly shared by a group; pure-style coordinates are uncorrelated across its views. That the
+# pure-content coordinates are identical holds by construction ($z_{jk} = y_k + 0 \cdot \varepsilon_{jk}$; a
+# unit test of the sampler), so it is printed as a derivation line, not claimed.
 
 # %%
 check_model = ssl.SSLModel(latent_dim=4, sigma2=0.3, prior_var=2.0)
@@ -159,32 +160,45 @@ between = big.y.var(unbiased=True).item()
 n_groups = big.z.shape[0]
 se_within = 0.3 * math.sqrt(2 / (3 * n_groups * 4))  # sd of a chi^2_3 variance estimate, pooled over 4 dims
 se_between = 2.0 * math.sqrt(2 / (n_groups * 4))
-verdict(
-    "sampler: within-group variance = sigma^2",
-    f"{within:.4f} vs 0.3",
-    "within 5 SE",
-    mc_agrees(within, se_within, 0.3),
+book.compare(
+    "C1.sampler.within_variance",
+    "sampler: the within-group variance is σ² = 0.3",
+    f"within-group variance over {n_groups} groups of 4 views",
+    float(within),
+    claims.theory("σ²", 0.3),
+    margin=5 * se_within + 1e-9,
+    direction="within",
+    source="5 Monte Carlo standard errors",
+    always=True,
 )
-verdict(
-    "sampler: variance of y = s^2",
-    f"{between:.4f} vs 2.0",
-    "within 5 SE",
-    mc_agrees(between, se_between, 2.0),
+book.compare(
+    "C1.sampler.content_variance",
+    "sampler: the variance of y is s² = 2",
+    f"variance of y over {n_groups} groups",
+    float(between),
+    claims.theory("s²", 2.0),
+    margin=5 * se_between + 1e-9,
+    direction="within",
+    source="5 Monte Carlo standard errors",
+    always=True,
 )
 img_groups = image_model.sample(2000, 2, generator=run.generator(5))
 content_spread = (img_groups.z[:, 0, :4] - img_groups.z[:, 1, :4]).abs().max().item()
 style_corr = np.corrcoef(img_groups.z[:, 0, 4:].flatten(), img_groups.z[:, 1, 4:].flatten())[0, 1]
-verdict(
-    "pure content coordinates identical within a group",
-    f"max |diff| = {content_spread:.1e}",
-    "= 0",
-    content_spread == 0.0,
+print(
+    "derivation (σ²_k = 0, so z_jk = y_k; tests/test_ssl_model.py): pure content coordinates identical within "
+    f"a group, max |diff| = {content_spread:.1e}"
 )
-verdict(
-    "pure style coordinates uncorrelated across views",
-    f"corr = {style_corr:+.3f}",
-    "|corr| < 0.05",
-    abs(style_corr) < 0.05,
+book.compare(
+    "C1.sampler.style_uncorrelated",
+    "sampler: pure style coordinates are uncorrelated across the views of a group",
+    "correlation of the style coordinates of views 1 and 2 (2 000 groups)",
+    float(style_corr),
+    claims.theory("independent views", 0.0),
+    margin=0.05,
+    direction="within",
+    source="fixed before the run: |corr| < 0.05",
+    always=True,
 )
 
 # %% [markdown]
@@ -235,16 +249,22 @@ claimed_flat = (
     -sum((z - zbar) ** 2 for z in zs) / (2 * sigma2)
     - ((J_SYM - 1) * sp.log(2 * sp.pi * sigma2) + sp.log(J_SYM)) / 2
 )
-for name, derived, claimed in [
-    ("Gaussian prior", log_marginal_gauss, claimed_gauss),
-    ("flat prior", log_marginal_flat, claimed_flat),
+for key, name, derived, claimed in [
+    ("gaussian", "Gaussian prior", log_marginal_gauss, claimed_gauss),
+    ("flat", "flat prior", log_marginal_flat, claimed_flat),
 ]:
     difference = sp.simplify(sp.logcombine(sp.expand(derived - claimed), force=True))
-    verdict(
+    print(f"{name}: derived − stated = {difference}")
+    book.compare(
+        f"C1.marginal.sympy_{key}",
         f"sympy: log p(z_1:3) with {name} equals the stated closed form",
-        f"difference = {difference}",
-        "= 0 symbolically",
-        difference == 0,
+        "number of non-zero symbolic residuals",
+        float(difference != 0),
+        claims.theory("closed form", 0.0),
+        margin=0.0,
+        direction="within",
+        source="exact algebra",
+        always=True,
     )
 
 # %% [markdown]
@@ -267,18 +287,18 @@ sympy_gauss = sum(
 sympy_flat = sum(f_flat([zn[:, j, k] for j in range(J_SYM)], sig_vec[k].item(), 1.0) for k in range(d))
 err_gauss = np.abs(sympy_gauss - ssl.log_p_z(z_test, sig_vec, pri_vec).numpy()).max()
 err_flat = np.abs(sympy_flat - ssl.log_p_z(z_test, sig_vec, None).numpy()).max()
-verdict(
-    "log_p_z (Gaussian prior) = sympy on random inputs",
-    f"max |diff| = {err_gauss:.1e}",
-    "< 1e-10",
-    err_gauss < 1e-10,
-)
-verdict(
-    "log_p_z (flat prior) = sympy on random inputs",
-    f"max |diff| = {err_flat:.1e}",
-    "< 1e-10",
-    err_flat < 1e-10,
-)
+for prior, err_ in (("gaussian", err_gauss), ("flat", err_flat)):
+    book.compare(
+        f"C1.marginal.package_{prior}",
+        f"log_p_z ({prior} prior) = the sympy expression on random inputs",
+        f"max |package − sympy| over {n_groups} random groups",
+        float(err_),
+        claims.theory("closed form", 0.0),
+        margin=1e-10,
+        direction="within",
+        source="floating-point tolerance 1e-10",
+        always=True,
+    )
 
 # %% [markdown]
 # And against Monte Carlo: $p(z_{1:J}) = \mathbb E_{y\sim p(y)}\big[\prod_j \mathcal N(z_j; y, \sigma^2 I)\big]$,
@@ -307,10 +327,18 @@ for i in range(z_groups.shape[0]):
         z_groups[i], mc_model["sigma2"], mc_model["prior_var"], N_MC, run.generator(12 + i)
     )
     rows.append((est, se, ssl.log_p_z(z_groups[i : i + 1], **mc_model).item()))
-worst = max(abs(e - x) / s for e, s, x in rows)
-verdict(
-    "log_p_z = Monte Carlo over the prior (8 groups)", f"worst |diff| = {worst:.2f} SE", "<= 5 SE", worst <= 5
-)
+for i, (est, se, exact_) in enumerate(rows):
+    book.compare(
+        f"C1.marginal.mc.group{i}",
+        f"log_p_z = Monte Carlo over the prior (group {i} of 8)",
+        f"log of the mean likelihood over {N_MC} prior draws",
+        float(est),
+        claims.theory("log_p_z", exact_),
+        margin=5 * se,
+        direction="within",
+        source="5 Monte Carlo standard errors",
+        always=True,
+    )
 
 # %% [markdown]
 # ### 3.2 The posterior over content $p(y \mid z_{1:J})$
@@ -325,8 +353,17 @@ post_mean_sym = sp.simplify(sp.solve(sp.diff(log_joint, y), y)[0])
 display(sp.Eq(sp.Symbol("Var[y|z]"), post_var_sym), sp.Eq(sp.Symbol("E[y|z]"), post_mean_sym))
 claim_mean = J_SYM * s2 * zbar / (sigma2 + J_SYM * s2)
 claim_var = sigma2 * s2 / (sigma2 + J_SYM * s2)
-ok = sp.simplify(post_mean_sym - claim_mean) == 0 and sp.simplify(post_var_sym - claim_var) == 0
-verdict("sympy: posterior mean J s² z̄/(σ²+J s²) and variance σ² s²/(σ²+J s²)", str(ok), "True", ok)
+book.compare(
+    "C1.posterior.sympy",
+    "sympy: posterior mean J s² z̄/(σ²+J s²) and variance σ² s²/(σ²+J s²)",
+    "number of non-zero symbolic residuals (mean, variance)",
+    float((sp.simplify(post_mean_sym - claim_mean) != 0) + (sp.simplify(post_var_sym - claim_var) != 0)),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
+)
 
 f_mean = sp.lambdify((zs, sigma2, s2), post_mean_sym, "numpy")
 f_var = sp.lambdify((sigma2, s2), post_var_sym, "numpy")
@@ -337,7 +374,17 @@ sympy_mean = np.stack(
 )
 sympy_var = np.array([f_var(sig_vec[k].item(), pri_vec[k].item()) for k in range(d)])
 err = max(np.abs(sympy_mean - post.mean.numpy()).max(), np.abs(sympy_var - post.var.numpy()).max())
-verdict("posterior_y = sympy on random inputs", f"max |diff| = {err:.1e}", "< 1e-12", err < 1e-12)
+book.compare(
+    "C1.posterior.package",
+    "posterior_y = the sympy expressions on random inputs",
+    "max |package − sympy| (mean and variance)",
+    float(err),
+    claims.theory("closed form", 0.0),
+    margin=1e-12,
+    direction="within",
+    source="floating-point tolerance 1e-12",
+    always=True,
+)
 
 # Monte Carlo: self-normalised importance sampling of y from the prior, for one group.
 z_one = z_groups[0]
@@ -353,11 +400,17 @@ ess = 1 / (w**2).sum().item()
 exact = ssl.posterior_y(z_one[None], **mc_model)
 mc_se = (exact.var.sqrt() / math.sqrt(ess)).max().item()
 diff = (mc_mean - exact.mean[0]).abs().max().item()
-verdict(
-    "posterior mean = importance-sampling estimate",
-    f"|diff| = {diff:.4f} (SE {mc_se:.4f}, ESS {ess:.0f})",
-    "<= 5 SE",
-    diff <= 5 * mc_se,
+print(f"importance sampling: ESS {ess:.0f}, largest standard error {mc_se:.4f}")
+book.compare(
+    "C1.posterior.importance_sampling",
+    "posterior mean = self-normalised importance-sampling estimate (one group)",
+    "max |importance sampling − closed form| over the 3 coordinates",
+    float(diff),
+    claims.theory("closed form", 0.0),
+    margin=5 * mc_se,
+    direction="within",
+    source="5 Monte Carlo standard errors (the largest over coordinates)",
+    always=True,
 )
 
 # %% [markdown]
@@ -375,10 +428,28 @@ mi_views_sym = sp.simplify(sp.log(cov_views[0, 0] * cov_views[1, 1] / cov_views.
 cov_content = sp.Matrix([[s2, s2], [s2, s2 + sigma2]])
 mi_content_sym = sp.simplify(sp.log(cov_content[0, 0] * cov_content[1, 1] / cov_content.det()) / 2)
 rho = s2 / (s2 + sigma2)
-ok_views = sp.simplify(sp.exp(2 * mi_views_sym) - 1 / (1 - rho**2)) == 0
-ok_content = sp.simplify(sp.exp(2 * mi_content_sym) - (1 + s2 / sigma2)) == 0
-verdict("sympy: I(z1;z2) = -½ log(1-ρ²), ρ = s²/(s²+σ²)", str(ok_views), "True", ok_views)
-verdict("sympy: I(y;z1) = ½ log(1 + s²/σ²)", str(ok_content), "True", ok_content)
+book.compare(
+    "C1.mi.views_sympy",
+    "sympy: I(z1;z2) = -½ log(1-ρ²), ρ = s²/(s²+σ²)",
+    "number of non-zero symbolic residuals",
+    float(sp.simplify(sp.exp(2 * mi_views_sym) - 1 / (1 - rho**2)) != 0),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
+)
+book.compare(
+    "C1.mi.content_sympy",
+    "sympy: I(y;z1) = ½ log(1 + s²/σ²)",
+    "number of non-zero symbolic residuals",
+    float(sp.simplify(sp.exp(2 * mi_content_sym) - (1 + s2 / sigma2)) != 0),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
+)
 
 f_mi_views = sp.lambdify((sigma2, s2), mi_views_sym, "numpy")
 f_mi_content = sp.lambdify((sigma2, s2), mi_content_sym, "numpy")
@@ -388,11 +459,16 @@ err_mi = max(
     abs(sympy_mi - ssl.view_mutual_information(d, sig_vec, pri_vec)),
     abs(sympy_mi_c - ssl.content_mutual_information(d, sig_vec, pri_vec)),
 )
-verdict(
-    "view/content MI = sympy (per-coordinate variances)",
-    f"max |diff| = {err_mi:.1e}",
-    "< 1e-12",
-    err_mi < 1e-12,
+book.compare(
+    "C1.mi.package",
+    "view_mutual_information, content_mutual_information = sympy (per-coordinate variances)",
+    "max |package − sympy|",
+    float(err_mi),
+    claims.theory("closed form", 0.0),
+    margin=1e-12,
+    direction="within",
+    source="floating-point tolerance 1e-12",
+    always=True,
 )
 
 # Monte Carlo: I(z1; z2) = E[log p(z1, z2) - log p(z1) - log p(z2)], each density from log_p_z.
@@ -416,8 +492,18 @@ for sig in [1.0, 0.5, 0.15, 0.05]:
     )
 mi_table = pd.DataFrame(mi_rows)
 print(mi_table.round(4).to_string(index=False))
-worst = (abs(mi_table.mc - mi_table.exact) / mi_table.se).max()
-verdict("view MI = Monte Carlo (d = 10, four σ²)", f"worst |diff| = {worst:.2f} SE", "<= 5 SE", worst <= 5)
+for r in mi_rows:
+    book.compare(
+        f"C1.mi.mc.s{r['sigma2']:g}",
+        f"view MI = Monte Carlo mean of log p(z1, z2) − log p(z1) − log p(z2) (d = 10, σ² = {r['sigma2']:g})",
+        f"Monte Carlo mean over {N_MC} pairs",
+        float(r["mc"]),
+        claims.theory("view_mutual_information", r["exact"]),
+        margin=5 * r["se"],
+        direction="within",
+        source="5 Monte Carlo standard errors",
+        always=True,
+    )
 
 sig_grid = np.logspace(-2.2, 0.5, 100)
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
@@ -452,8 +538,17 @@ q_density = sp.exp(-((z - mu_s) ** 2) / (2 * v_s)) / sp.sqrt(2 * sp.pi * v_s)
 entropy_sym = sp.simplify(
     sp.integrate(sp.expand(-q_density * sp.expand_log(sp.log(q_density), force=True)), (z, -sp.oo, sp.oo))
 )
-ok = sp.simplify(entropy_sym - (sp.log(v_s) + sp.log(2 * sp.pi) + 1) / 2) == 0
-verdict("sympy: H[N(μ, v)] = ½(log v + log 2π + 1)", str(ok), "True", ok)
+book.compare(
+    "C1.elbo.entropy_sympy",
+    "sympy: H[N(μ, v)] = ½(log v + log 2π + 1)",
+    "number of non-zero symbolic residuals",
+    float(sp.simplify(entropy_sym - (sp.log(v_s) + sp.log(2 * sp.pi) + 1) / 2) != 0),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
+)
 
 mus = sp.symbols(f"mu1:{J_SYM + 1}", real=True)
 vs = sp.symbols(f"v1:{J_SYM + 1}", positive=True)
@@ -475,12 +570,25 @@ expected_prior_sym = gaussian_expectation(log_marginal_gauss, zs, mus, vs)
 mubar = sum(mus) / J_SYM
 claim_within = sum((m - mubar) ** 2 for m in mus) + (1 - sp.Rational(1, J_SYM)) * sum(vs)
 claim_mean_sq = mubar**2 + sum(vs) / J_SYM**2
-ok_within = (
-    sp.expand(gaussian_expectation(sum((z_ - zbar) ** 2 for z_ in zs), zs, mus, vs) - claim_within) == 0
+residual_within = sp.expand(
+    gaussian_expectation(sum((z_ - zbar) ** 2 for z_ in zs), zs, mus, vs) - claim_within
 )
-ok_mean = sp.expand(gaussian_expectation(zbar**2, zs, mus, vs) - claim_mean_sq) == 0
-verdict("sympy: E Σ‖z_j − z̄‖² = Σ‖μ_j − μ̄‖² + (1 − 1/J) Σ v_j", str(ok_within), "True", ok_within)
-verdict("sympy: E ‖z̄‖² = ‖μ̄‖² + Σ v_j / J²", str(ok_mean), "True", ok_mean)
+residual_mean = sp.expand(gaussian_expectation(zbar**2, zs, mus, vs) - claim_mean_sq)
+for key, statement, residual in [
+    ("within_sympy", "sympy: E Σ‖z_j − z̄‖² = Σ‖μ_j − μ̄‖² + (1 − 1/J) Σ v_j", residual_within),
+    ("mean_sq_sympy", "sympy: E ‖z̄‖² = ‖μ̄‖² + Σ v_j / J²", residual_mean),
+]:
+    book.compare(
+        f"C1.elbo.{key}",
+        statement,
+        "number of non-zero symbolic residuals",
+        float(residual != 0),
+        claims.theory("closed form", 0.0),
+        margin=0.0,
+        direction="within",
+        source="exact algebra",
+        always=True,
+    )
 
 mu_test = torch.randn(n_groups, J_SYM, d, generator=gen)
 var_test = 0.01 + torch.rand(n_groups, J_SYM, d, generator=gen)
@@ -496,21 +604,34 @@ sympy_expected = sum(
     for k in range(d)
 )
 err = np.abs(sympy_expected - ssl.expected_log_p_z(mu_test, var_test, sig_vec, pri_vec).numpy()).max()
-verdict("expected_log_p_z = sympy on random inputs", f"max |diff| = {err:.1e}", "< 1e-10", err < 1e-10)
+book.compare(
+    "C1.elbo.prior_term_package",
+    "expected_log_p_z = the sympy expectation on random inputs",
+    f"max |package − sympy| over {n_groups} random q's",
+    float(err),
+    claims.theory("closed form", 0.0),
+    margin=1e-10,
+    direction="within",
+    source="floating-point tolerance 1e-10",
+    always=True,
+)
 
 # Monte Carlo over q for two groups
-mc_rows = []
 for i in range(2):
     zq = mu_test[i] + var_test[i].sqrt() * torch.randn(N_MC, J_SYM, d, generator=run.generator(50 + i))
     vals = ssl.log_p_z(zq, sig_vec, pri_vec)
     exact_val = ssl.expected_log_p_z(mu_test[i : i + 1], var_test[i : i + 1], sig_vec, pri_vec).item()
-    mc_rows.append(abs(vals.mean().item() - exact_val) / (vals.std().item() / math.sqrt(N_MC)))
-verdict(
-    "expected_log_p_z = Monte Carlo over q",
-    f"worst |diff| = {max(mc_rows):.2f} SE",
-    "<= 5 SE",
-    max(mc_rows) <= 5,
-)
+    book.compare(
+        f"C1.elbo.prior_term_mc.group{i}",
+        f"expected_log_p_z = Monte Carlo over q (group {i})",
+        f"mean of log_p_z over {N_MC} draws from q",
+        float(vals.mean().item()),
+        claims.theory("expected_log_p_z", exact_val),
+        margin=5 * vals.std().item() / math.sqrt(N_MC),
+        direction="within",
+        source="5 Monte Carlo standard errors",
+        always=True,
+    )
 
 # %% [markdown]
 # **The VAE is the special case J = 1.** With one view, $z = y + \varepsilon$ has the marginal
@@ -524,11 +645,16 @@ neg_kl_ours = entropy + ssl.expected_log_p_z(mu1, var1, sigma2=0.3, prior_var=0.
 q1 = torch.distributions.Normal(mu1, var1.sqrt())
 neg_kl_torch = -torch.distributions.kl_divergence(q1, torch.distributions.Normal(0.0, 1.0)).sum((-1, -2))
 err = (neg_kl_ours - neg_kl_torch).abs().max().item()
-verdict(
+book.compare(
+    "C1.elbo.vae_special_case",
     "J = 1: entropy + E log p(z) = −KL(q‖N(0,I)) (torch.distributions)",
-    f"max |diff| = {err:.1e}",
-    "< 1e-12",
-    err < 1e-12,
+    f"max |ours − torch| over {n_groups} random q's",
+    float(err),
+    claims.theory("closed form", 0.0),
+    margin=1e-12,
+    direction="within",
+    source="floating-point tolerance 1e-12",
+    always=True,
 )
 
 # %% [markdown]
@@ -568,17 +694,38 @@ for _ in range(600):
     loss.backward()
     opt.step()
 gap = (log_px - elbo_ssl(xg, mu_q, log_var_q.exp())).detach()
-verdict(
+book.compare(
+    "C1.elbo.lower_bound",
     "ELBO_SSL ≤ log p(x_1:J) for 20 random q's × 256 groups",
-    f"max(ELBO − log p) = {max_random:.3f}",
-    "< 0",
-    max_random < 0,
+    "max over q's and groups of ELBO − log p (nats)",
+    float(max_random),
+    claims.theory("a lower bound", 0.0),
+    margin=0.0,
+    direction="less",
+    source="theory: ELBO − log p < 0",
+    always=True,
 )
-verdict(
-    "optimised q: gap log p − ELBO small and non-negative",
-    f"mean gap = {gap.mean():.4f} nats/group, min {gap.min():.1e}",
-    "0 ≤ gap < 1",
-    (gap.min() > -1e-6) and (gap.mean() < 1),
+book.compare(
+    "C1.elbo.optimised_gap_nonnegative",
+    "optimised q: the gap log p − ELBO stays non-negative",
+    "min over groups of log p − ELBO (nats)",
+    float(gap.min()),
+    claims.theory("a lower bound (up to 1e-6)", -1e-6),
+    margin=0.0,
+    direction="greater",
+    source="theory: gap ≥ 0, with a 1e-6 optimiser tolerance",
+    always=True,
+)
+book.compare(
+    "C1.elbo.optimised_gap_small",
+    "optimised q: the gap log p − ELBO is small (only what a per-view q cannot represent)",
+    "mean over groups of log p − ELBO (nats per group)",
+    float(gap.mean()),
+    claims.theory("no gap", 0.0),
+    margin=1.0,
+    direction="within",
+    source="fixed before the run: below 1 nat per group",
+    always=True,
 )
 
 # %% [markdown]
@@ -591,7 +738,9 @@ verdict(
 # temperature $\tau = \sigma^2$. So the temperature of contrastive learning plays the role of the style
 # variance. Two numerical checks: the identity itself, and that $\tau = \sigma^2$ is the temperature
 # that best explains data drawn from the model (the softmax's cross-entropy is minimised there, and its
-# confidence is calibrated there).
+# confidence is calibrated there). The identity holds for any $z$ by construction (the two logits differ by
+# a constant in i; a unit test of `simvae_core.theory.ssl_model`), so it is printed as a derivation line;
+# the two statements about the temperature are claims.
 
 # %%
 K, d_c, sig_c = 16, 8, 0.15
@@ -611,11 +760,9 @@ err_unit = (
     .max()
     .item()
 )
-verdict(
-    "Bayes posterior over groups = instance-discrimination softmax at τ = σ²",
-    f"max |diff| = {max(err_raw, err_unit):.1e}",
-    "< 1e-12",
-    max(err_raw, err_unit) < 1e-12,
+print(
+    "derivation (any z, equal-norm centres; tests/test_ssl_model.py): Bayes posterior over groups = "
+    f"instance-discrimination softmax at τ = σ², max |diff| = {max(err_raw, err_unit):.1e}"
 )
 
 ratios = 2.0 ** np.linspace(-2, 2, 41)
@@ -624,11 +771,16 @@ for r in ratios:
     p = ssl.instance_discrimination_softmax(z_pts, centers, temperature=sig_c * r)
     nll.append(-p[torch.arange(N_MC), labels].clamp_min(1e-300).log().mean().item())
 best = ratios[int(np.argmin(nll))]
-verdict(
-    "cross-entropy of the softmax over τ is minimised at τ = σ²",
-    f"argmin τ/σ² = {best:.3f}",
-    "within one grid step (×2^0.1) of 1",
-    abs(math.log2(best)) <= 0.1 + 1e-9,
+book.compare(
+    "C1.bayes.cross_entropy_argmin",
+    "the cross-entropy of the softmax over τ is minimised at τ = σ²",
+    f"log2(argmin τ/σ²) on a grid of 41 temperatures ({N_MC} points)",
+    float(math.log2(best)),
+    claims.theory("τ = σ²", 0.0),
+    margin=0.1 + 1e-9,
+    direction="within",
+    source="one grid step (×2^0.1)",
+    always=True,
 )
 
 
@@ -650,11 +802,40 @@ ece = {
     for r in (0.25, 1.0, 4.0)
 }
 print({f"τ = {r}σ²": round(e, 4) for r, (e, _) in ece.items()})
-verdict(
-    "softmax calibrated at τ = σ², not at τ = σ²/4 or 4σ²",
-    f"ECE {ece[1.0][0]:.4f} vs {ece[0.25][0]:.4f} / {ece[4.0][0]:.4f}",
-    "ECE(σ²) < 0.02 and smallest",
-    ece[1.0][0] < 0.02 and ece[1.0][0] < min(ece[0.25][0], ece[4.0][0]),
+book.compare(
+    "C1.bayes.calibrated",
+    "the softmax is calibrated at τ = σ²",
+    "expected calibration error at τ = σ² (15 bins)",
+    float(ece[1.0][0]),
+    claims.theory("calibrated", 0.0),
+    margin=0.02,
+    direction="within",
+    source="fixed before the run: ECE < 0.02",
+    always=True,
+)
+for r in (0.25, 4.0):  # negative controls: the same calibration check at a mismatched temperature
+    book.compare(
+        f"C1.bayes.calibrated.tau_{r:g}sigma2",
+        f"negative control: the softmax is calibrated at τ = {r:g} σ²",
+        f"expected calibration error at τ = {r:g} σ² (15 bins)",
+        float(ece[r][0]),
+        claims.theory("calibrated", 0.0),
+        margin=0.02,
+        direction="within",
+        source="the claim's own check",
+        expect="fail",
+        always=True,
+    )
+book.compare(
+    "C1.bayes.calibrated_best",
+    "the softmax is better calibrated at τ = σ² than at τ = σ²/4 or 4σ²",
+    "expected calibration error at τ = σ² (15 bins)",
+    float(ece[1.0][0]),
+    claims.control("the smaller ECE at σ²/4, 4σ²", min(ece[0.25][0], ece[4.0][0])),
+    margin=0.0,
+    direction="less",
+    source="theory: the Bayes posterior is calibrated, other temperatures are not",
+    always=True,
 )
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -691,19 +872,36 @@ run.savefig(fig, "posterior_softmax")
 # %%
 plug_in_flat = sum(log_normal(z_, zbar, sigma2) for z_ in zs)  # log p(z | y = z̄), "uniform" prior
 offset = sp.simplify(sp.logcombine(sp.expand(log_marginal_flat - plug_in_flat), force=True))
-independent_of_z = all(sp.simplify(sp.diff(offset, z_)) == 0 for z_ in zs)
-verdict("flat prior: exact − plug-in is a constant in z", f"{offset}", "no z dependence", independent_of_z)
+print("flat prior: exact − plug-in =", offset)
+book.compare(
+    "C1.authors.flat_plug_in_constant",
+    "sympy: with the flat prior, exact − plug-in is a constant in z",
+    "number of z_j with a non-zero derivative of the offset",
+    float(sum(sp.simplify(sp.diff(offset, z_)) != 0 for z_ in zs)),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
+)
 # Gaussian prior: exact minus flat-prior marginal depends on z only through z̄; read off its weight on z̄².
 t = sp.Symbol("t", real=True)
 prior_part = sp.expand((log_marginal_gauss - log_marginal_flat).subs({z_: t for z_ in zs}))  # all z_j = z̄ = t
 weight_exact = sp.simplify(-sp.Poly(prior_part, t).coeff_monomial(t**2))
-ok = sp.simplify(weight_exact - sp.Rational(J_SYM) / (2 * (sigma2 + J_SYM * s2))) == 0
-verdict(
-    "sympy: exact weight on ‖z̄‖² is J/(2(σ²+J s²)) (authors: ½)",
-    f"{weight_exact} = "
-    f"{float(weight_exact.subs({sigma2: 0.15, s2: 1})):.4f} at σ² = 0.15, s² = 1, J = {J_SYM}",
-    "True",
-    ok,
+print(
+    f"exact weight on ‖z̄‖²: {weight_exact} = "
+    f"{float(weight_exact.subs({sigma2: 0.15, s2: 1})):.4f} at σ² = 0.15, s² = 1, J = {J_SYM} (authors: ½)"
+)
+book.compare(
+    "C1.authors.gaussian_prior_weight",
+    "sympy: the exact weight on ‖z̄‖² is J/(2(σ²+J s²)) (authors: ½)",
+    "number of non-zero symbolic residuals",
+    float(sp.simplify(weight_exact - sp.Rational(J_SYM) / (2 * (sigma2 + J_SYM * s2))) != 0),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
 )
 
 # %% [markdown]
@@ -717,7 +915,18 @@ verdict(
 c, a_sym, v = sp.symbols("c a v", positive=True)
 v_star = sp.solve(sp.diff(c * sp.log(v) - a_sym * v, v), v)[0]
 ratio_sym = sp.simplify(v_star.subs(c, sp.pi) / v_star.subs(c, sp.Rational(1, 2)))
-verdict("sympy: v*(entropy weight π) / v*(weight ½)", f"{ratio_sym}", "= 2π", ratio_sym == 2 * sp.pi)
+print("v*(entropy weight π) / v*(weight ½) =", ratio_sym)
+book.compare(
+    "C1.authors.entropy_weight_sympy",
+    "sympy: v*(entropy weight π) / v*(weight ½) = 2π",
+    "number of non-zero symbolic residuals",
+    float(ratio_sym != 2 * sp.pi),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    direction="within",
+    source="exact algebra",
+    always=True,
+)
 
 # Numerically, with the package's exact prior term: optimise log v for fixed means, J = 2, per coordinate,
 # adding a linear-Gaussian decoder term with weight w²/σ_x².
@@ -754,11 +963,16 @@ print(
     .round(5)
     .to_string(index=False)
 )
-verdict(
-    "optimised posterior variance ratio authors / exact",
-    f"{ratio.min():.5f} … {ratio.max():.5f}",
-    "= 2π = 6.28319 (rel. 1e-4)",
-    np.allclose(ratio, 2 * math.pi, rtol=1e-4),
+book.compare(
+    "C1.authors.entropy_weight_optimised",
+    "optimised posterior variance ratio authors / exact = 2π for every decoder strength",
+    "max over the four decoder strengths of |ratio − 2π|",
+    float(np.abs(ratio - 2 * math.pi).max()),
+    claims.theory("closed form", 0.0),
+    margin=1e-8 + 1e-4 * 2 * math.pi,
+    direction="within",
+    source="relative tolerance 1e-4 (np.allclose, absolute 1e-8)",
+    always=True,
 )
 
 sig_grid = np.logspace(-2, 0.5, 60)
@@ -796,14 +1010,18 @@ run.savefig(fig, "reference_objective")
 # %% [markdown]
 # ## Verdict
 #
-# Every check above, with its measured value and criterion. The sympy derivations agree with the paper's
-# closed forms and with `simvae_core` to floating-point precision, and with Monte Carlo within 5 standard
-# errors; the instance-discrimination softmax is the Bayes posterior at $\tau = \sigma^2$; the authors'
-# entropy weight inflates the optimal posterior variance by $2\pi$.
+# The sympy derivations agree with the closed forms stated above (the model of Bizeul, Schölkopf & Allen
+# 2024) and with `simvae_core` to floating-point precision, and with Monte Carlo within 5 standard errors; the
+# instance-discrimination softmax at $\tau = \sigma^2$ minimises the cross-entropy on the model's data and is
+# calibrated there; the authors' entropy weight inflates the optimal posterior variance by $2\pi$.
+#
+# Every claim above, with its measured value, its reference, its criterion, and whether it was enforced in
+# this profile (all of them: nothing here trains a network), written to `verdicts.json` next to the figures.
 
 # %%
-table = pd.DataFrame(verdicts)
+with pd.option_context("display.max_colwidth", 90, "display.max_rows", 200):
+    display(book.table())
+print(book.summary())
+print("verdicts written to", book.write())
+print(f"runtime {time.perf_counter() - t_start:.0f} s")
 print(run.describe())
-with pd.option_context("display.max_colwidth", 80, "display.width", 250):
-    print(table.to_string(index=False))
-assert table.passed.all() and len(table) >= 25, "a check failed or was skipped"
