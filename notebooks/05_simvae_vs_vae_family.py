@@ -45,6 +45,7 @@ seed = 0
 overrides = {}  # profile fields to change, e.g. n_seeds; the pipeline's --param fills it
 dataset = "fashion_mnist"  # mnist, cifar10 or celeba for full runs on a GPU
 threads = 0  # torch CPU threads; 0 = all (the authors' MLP has large matmuls)
+strict = True  # False: report every claim and carry on (calibration runs); the test suite keeps True
 
 # %%
 import time
@@ -53,8 +54,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
+from IPython.display import display
 
 import simvae_core as sc
+from simvae_core import claims
 from simvae_core.analysis import evaluate, metrics
 from simvae_core.data import load_dataset
 from simvae_core.learning.augment import Augmenter
@@ -75,18 +78,6 @@ EVAL = {
     "default": dict(max_train=20_000, max_style=5_000),
     "full": dict(max_train=None, max_style=10_000),
 }[profile]
-# A smoke run only checks that everything executes: two epochs on 1 620 images cannot test a claim about
-# trained models, so its claim assertions are reported, not enforced. Every other profile enforces them.
-VERIFY = profile != "smoke"
-
-
-def check(condition, message):
-    """Assert a claim (default/full profiles); in the smoke profile only report it."""
-    if VERIFY:
-        assert condition, message
-    print(("PASS  " if condition else "NOT MET (smoke run, not enforced)  ") + message)
-
-
 PROBES = EVAL.get("probes", ("linear", "mlp", "knn"))
 CP = "mlp" if "mlp" in PROBES else "linear"  # the content probe shown in figures
 SP = EVAL.get("style_probes", ("linear", "mlp"))[-1]  # the style probe shown in tables and figures
@@ -106,6 +97,13 @@ run = sc.start_run(
     "05_simvae_vs_vae_family", profile=profile, seed=seed, overrides=overrides, **SIZES[profile]
 )
 P = run.profile
+# Claims that a default run measured NOT to hold, margins unchanged: reported as failed, not enforced.
+NOT_SUPPORTED = {
+    f"C6.content.{probe}.vs_cr_vae": "the previous default run: CR-VAE matched or beat SimVAE (it also sees clean images)"
+    for probe in ("linear", "mlp")
+    if probe in PROBES
+}
+book = run.claims(strict=strict, not_supported=NOT_SUPPORTED)
 data = load_dataset(dataset)
 n_train = max(256, int(P.dataset_fraction * len(data.train)))
 print(
@@ -241,30 +239,71 @@ print(f"\\nstyle (augmentation parameters of held-out views, {SP} probe; R² or 
 print(mean_pm_std(summary, STYLE, STYLE).to_string())
 
 # %% [markdown]
-# ### Verdict on content
+# ### Claims on content and style
 #
-# The claim: SimVAE's content accuracy exceeds each VAE-family baseline's. We measure it on the mean over
-# seeds of the two probes that choose their settings on the validation split (linear and MLP). It is
-# **asserted against VAE and β-VAE**, which are trained on exactly SimVAE's inputs. Against CR-VAE it is
-# **measured and reported**: in our default-profile run (8 epochs on 8 100 images, 3 seeds) CR-VAE
-# matched or beat SimVAE — the disagreement with the paper is shown below with its numbers. A likely
-# reason, not yet tested here: CR-VAE's first view is the clean image, the very distribution the probes are
-# evaluated on, while SimVAE and the VAEs only ever see random crops and flips.
+# **Claims and margins, fixed before the run** (`simvae_core.claims`; per seed, paired: every method is
+# trained and probed with the same seeds): `C6.content.<probe>.vs_<baseline>` — SimVAE's test accuracy
+# exceeds the baseline's by more than **0.005** (half a point), for the two probes that choose their
+# settings on the validation split (linear, MLP), against VAE, β-VAE and CR-VAE;
+# `C6.style.vs_<baseline>` — SimVAE's crop-scale R² exceeds the baseline's by more than **0.02**. Negative
+# control `C6.content.linear.vae_vs_simvae`: the same content check with the roles swapped (VAE beats
+# SimVAE) must fail. Against CR-VAE the content claim did not hold in the previous default run (listed in
+# `NOT_SUPPORTED`): CR-VAE's first view is the clean image, the very distribution the probes are evaluated
+# on, while SimVAE and the VAEs only ever see random crops and flips — a confound this notebook does not yet
+# test (an ablation with a clean view for SimVAE is the next step).
 
 # %%
 content_means = results.groupby("method", sort=False)[[f"content/{p}" for p in PROBES]].mean()
 gaps = content_means.loc["SimVAE"] - content_means.loc[BASELINES]
 print("SimVAE minus each baseline (mean test accuracy over seeds):")
 print(gaps.round(4).to_string())
-for probe in [f"content/{p}" for p in PROBES if p != "knn"]:  # the probes that select on validation
-    worst = gaps.loc[SAME_VIEWS, probe].min()
-    check(
-        worst > 0,
-        f"{probe}: SimVAE beats VAE and β-VAE, trained on the same views (smallest gap {worst:+.4f})",
-    )
-    versus_cr = gaps.loc["CR-VAE", probe]
-    print(
-        f"{probe}: SimVAE − CR-VAE = {versus_cr:+.4f} ({'ahead' if versus_cr > 0 else 'NOT ahead'}; reported)"
+BASE_ID = {"VAE": "vae", "β-VAE": "beta_vae", "CR-VAE": "cr_vae"}
+
+
+def per_seed(method, key):
+    return results[results.method == method].sort_values("seed")[key].tolist()
+
+
+for probe in [p for p in PROBES if p in ("linear", "mlp")]:  # the probes that select on validation
+    for base in BASELINES:
+        book.compare(
+            f"C6.content.{probe}.vs_{BASE_ID[base]}",
+            f"SimVAE classifies better than {base} ({probe} probe)"
+            + (
+                " — trained on the same augmented views"
+                if base in SAME_VIEWS
+                else " — which also sees clean images"
+            ),
+            f"content accuracy ({probe} probe, test)",
+            per_seed("SimVAE", f"content/{probe}"),
+            claims.control(base, per_seed(base, f"content/{probe}")),
+            margin=0.005,
+            direction="greater",
+            source="fixed before the run: half a point of accuracy",
+        )
+book.compare(
+    "C6.content.linear.vae_vs_simvae",
+    "negative control: VAE classifies better than SimVAE (linear probe)",
+    "content accuracy (linear probe, test)",
+    per_seed("VAE", "content/linear"),
+    claims.control("SimVAE", per_seed("SimVAE", "content/linear")),
+    margin=0.005,
+    direction="greater",
+    source="the claim's own check",
+    expect="fail",
+)
+for base in BASELINES:
+    book.compare(
+        f"C6.style.vs_{BASE_ID[base]}",
+        f"SimVAE keeps more style (crop scale) than {base}",
+        f"crop-scale R² ({SP} probe)",
+        per_seed("SimVAE", f"style/crop_scale/{SP}"),
+        claims.control(base, per_seed(base, f"style/crop_scale/{SP}")),
+        margin=0.02,
+        direction="greater",
+        source="fixed before the run",
+        enforce=False,
+        note="reported: the VAE family keeps style too; the claim of C6 is about content",
     )
 
 # %% [markdown]
@@ -360,7 +399,8 @@ run.savefig(fig, "content_vs_style")
 # prior terms. Linear theory (E14, below) says a latent direction survives only if the data variance along
 # it exceeds $\sigma_x^2$; the SimVAE prior additionally pulls the views of one image together with
 # strength $1/\sigma^2$. So style — what differs between the views of an image — should be kept for
-# small $\sigma_x^2$ and lost as $\sigma_x^2/\sigma^2$ grows. We sweep both for SimVAE (one seed, Gaussian
+# small $\sigma_x^2$; the sweep below reports what a deep SimVAE at our budget actually does (in it the
+# smallest σ², 0.01, keeps the most style). We sweep both for SimVAE (one seed, Gaussian
 # likelihood, same network and budget), add σ-VAE (σ_x² learned) and the authors' objective (their
 # fixed σ_x² = e^{-4.6} ≈ 0.01 dividing the Bernoulli likelihood, π entropy weight, plug-in prior).
 
@@ -502,26 +542,56 @@ for sx2 in [0.01, 0.2, 0.6, 1.5, "learned"]:
 lin_table = pd.DataFrame(lin_rows)
 print(lin_table.round(3).to_string(index=False))
 fixed = lin_table[lin_table["σ_x²"] != "learned"]
-assert (fixed["active units"] == fixed["predicted"]).all(), "active units differ from #{λ_i > σ_x²}"
 kl_error = ((fixed["KL"] - fixed["predicted KL"]).abs() / fixed["predicted KL"]).max()
 learned_var = lin_table.loc[lin_table["σ_x²"] == "learned", "σ_x² used"].item()
 print(
     f"largest relative KL error {kl_error:.3f}; σ-VAE learned σ_x² = {learned_var:.4f} (σ_n² = {noise_var})"
 )
-assert kl_error < 0.05, "the rate should be Σ_active ½ log(λ_i/σ_x²) (within 5%, E14)"
-assert abs(learned_var - noise_var) / noise_var < 0.2, "σ-VAE should learn σ_x² ≈ σ_n²"
+LIN = dict(direction="within", always=True)
+book.compare(
+    "C6.linear.active_units",
+    "linear VAE with fixed σ_x²: direction i is active iff λ_i > σ_x² (Lucas et al. 2019)",
+    "max |active units − #{λ_i > σ_x²}| over σ_x²",
+    float((fixed["active units"] - fixed["predicted"]).abs().max()),
+    claims.theory("closed form", 0.0),
+    margin=0.0,
+    source="exact count",
+    **LIN,
+)
+book.compare(
+    "C6.linear.rate",
+    "its rate is Σ_active ½ log(λ_i/σ_x²)",
+    "max relative KL error",
+    float(kl_error),
+    claims.theory("closed form", 0.0),
+    margin=0.05,
+    source="5 % (finite training)",
+    **LIN,
+)
+book.compare(
+    "C6.linear.sigma_vae",
+    "σ-VAE learns σ_x² = σ_n²",
+    "learned σ_x² / σ_n² − 1",
+    float(learned_var / noise_var - 1),
+    claims.theory("σ_n²", 0.0),
+    margin=0.2,
+    source="20 % (finite training)",
+    **LIN,
+)
 
 # %% [markdown]
 # ## Verdict
 #
-# The tables above are the measured answer to claim C6's generative half at this profile's budget. The
-# assertions that ran: SimVAE's mean content accuracy (linear and MLP probes, chosen on validation, tested
-# once) exceeds VAE's and β-VAE's, trained on the same augmented views; and in the linear-Gaussian case the
-# active dimensions, their KL and σ-VAE's learned variance match the closed form. Reported, not asserted:
-# the comparison with CR-VAE (which trains on clean images as well; at our CPU budget it matched or beat
-# SimVAE) and the monotonicity of active units in the deep sweep. Run with `profile="full"` on a GPU for the authors' 400 epochs.
+# Every claim of this notebook with its per-seed values, mean and 95 % interval, reference, margin and
+# whether it held (also written to `verdicts.json` beside the figures). Reported, not claimed: the
+# monotonicity of active units in the deep sweep (the closed form is for linear models at convergence).
+# Run with `profile="full"` on a GPU for the authors' 400 epochs.
 
 # %%
+with pd.option_context("display.max_colwidth", 90, "display.max_rows", 200):
+    display(book.table())
+print(book.summary())
+print("verdicts written to", book.write())
 print(run.describe())
 print(
     f"dataset {dataset}: {n_train} training images, {P.epochs} epochs, {P.n_seeds} seed(s); "
