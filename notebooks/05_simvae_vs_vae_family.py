@@ -68,7 +68,7 @@ from simvae_core.notebook.figures import show_image
 # size of the hyper-parameter sweeps. The full profile is the authors' 400 epochs on all images.
 SIZES = {
     "smoke": dict(dataset_fraction=0.03, epochs=2, n_seeds=1),
-    "default": dict(dataset_fraction=0.15, epochs=8, n_seeds=3),
+    "default": dict(dataset_fraction=0.15, epochs=8, n_seeds=5),
     "full": dict(dataset_fraction=1.0, epochs=400, n_seeds=3),
 }
 # Probe sizes: content probes train on the first `max_train` images of the fixed train split (validation
