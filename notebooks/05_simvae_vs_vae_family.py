@@ -97,10 +97,19 @@ run = sc.start_run(
     "05_simvae_vs_vae_family", profile=profile, seed=seed, overrides=overrides, **SIZES[profile]
 )
 P = run.profile
-# Claims that a default run measured NOT to hold, margins unchanged: reported as failed, not enforced.
+# Claims that the default calibration run (5 seeds, strict=False) measured NOT to hold, margins unchanged:
+# reported as failed, not enforced. Numbers: SimVAE − baseline, paired over seeds [95 % interval].
+_MEASURED = {
+    ("linear", "vae"): "+0.004 [−0.014, 0.022]",
+    ("linear", "beta_vae"): "+0.032 [−0.006, 0.069]",
+    ("linear", "cr_vae"): "−0.030 [−0.042, −0.018]: CR-VAE is better",
+    ("mlp", "vae"): "+0.011 [−0.005, 0.026]",
+    ("mlp", "beta_vae"): "+0.031 [0.002, 0.061]",
+    ("mlp", "cr_vae"): "−0.019 [−0.035, −0.003]: CR-VAE is better",
+}
 NOT_SUPPORTED = {
-    f"C6.content.{probe}.vs_cr_vae": "the previous default run: CR-VAE matched or beat SimVAE (it also sees clean images)"
-    for probe in ("linear", "mlp")
+    f"C6.content.{probe}.vs_{base}": f"accuracy gap {gap}, margin 0.005"
+    for (probe, base), gap in _MEASURED.items()
     if probe in PROBES
 }
 book = run.claims(strict=strict, not_supported=NOT_SUPPORTED)
@@ -247,10 +256,16 @@ print(mean_pm_std(summary, STYLE, STYLE).to_string())
 # settings on the validation split (linear, MLP), against VAE, β-VAE and CR-VAE;
 # `C6.style.vs_<baseline>` — SimVAE's crop-scale R² exceeds the baseline's by more than **0.02**. Negative
 # control `C6.content.linear.vae_vs_simvae`: the same content check with the roles swapped (VAE beats
-# SimVAE) must fail. Against CR-VAE the content claim did not hold in the previous default run (listed in
-# `NOT_SUPPORTED`): CR-VAE's first view is the clean image, the very distribution the probes are evaluated
-# on, while SimVAE and the VAEs only ever see random crops and flips — a confound this notebook does not yet
-# test (an ablation with a clean view for SimVAE is the next step).
+# SimVAE) must fail.
+#
+# **What the default budget (8 epochs on 15 % of the images, 5 seeds) supports: none of the content
+# claims.** SimVAE's mean accuracy is above VAE's and β-VAE's (by 0.004–0.032), but no paired interval
+# clears the half-point margin: the seeds disagree (the 95 % interval of SimVAE's own linear-probe accuracy is ±0.018
+# around its mean). CR-VAE is *better* than SimVAE on both probes (by 0.030 and 0.019, intervals excluding
+# zero). CR-VAE's first view is the clean image, the very distribution the probes are evaluated on, while
+# SimVAE and the VAEs only ever see random crops and flips — a confound this notebook does not yet test
+# (an ablation with a clean view for SimVAE is the next step). On style SimVAE keeps more crop scale than
+# β-VAE (+0.052 [0.023, 0.082]) but not beyond the margin than VAE or CR-VAE (reported).
 
 # %%
 content_means = results.groupby("method", sort=False)[[f"content/{p}" for p in PROBES]].mean()
