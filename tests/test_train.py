@@ -84,6 +84,53 @@ def test_image_dataset_uses_augmentations_and_cr_vae_gets_the_original_view():
     assert trained.encode(_image_dataset().test.x[:7]).shape == (7, 4)
 
 
+def _views_seen(monkeypatch, method, **options):
+    """Train one epoch and return the view groups the model's loss received at its first step."""
+    from simvae_core.learning.models import VAEModel
+
+    seen = []
+    original = VAEModel.training_loss
+
+    def recording(self, views, *args, **kwargs):
+        seen.append(views.detach().clone())
+        return original(self, views, *args, **kwargs)
+
+    monkeypatch.setattr(VAEModel, "training_loss", recording)
+    trained = fit(method, _image_dataset(), epochs=1, latent_dim=2, seed=0, arch="mlp", **FAST, **options)
+    return trained, seen[0]
+
+
+def _is_clean(group_views, data):
+    """Each view 0 equals some training image exactly (an augmented crop or flip almost never does)."""
+    images = data.train.x.float().flatten(1) / 255
+    first = group_views[:, 0].flatten(1)
+    gap = (first[:, None] - images[None]).abs().amax(dim=-1).min(dim=1).values  # to the nearest image
+    return gap.max().item() < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("method", "options", "clean"),
+    [
+        ("cr_vae", {}, True),  # CR-VAE's definition: x and t(x)
+        ("cr_vae", dict(clean_view=False), False),  # the ablation: two augmented views
+        ("simvae", {}, False),
+        ("simvae", dict(clean_view=True), True),  # the ablation: SimVAE with one clean view per group
+    ],
+)
+def test_clean_view_follows_the_method_unless_overridden(monkeypatch, method, options, clean):
+    trained, views = _views_seen(monkeypatch, method, **options)
+    assert trained.config.clean_view is clean
+    assert _is_clean(views, _image_dataset()) is clean
+    assert not _is_clean(views[:, 1:], _image_dataset())  # the other view is always augmented
+
+
+def test_clean_view_is_checked_before_training():
+    with pytest.raises(ValueError, match="clean_view must be True, False or 'auto'"):
+        fit("simvae", _image_dataset(), epochs=1, latent_dim=2, arch="mlp", clean_view="yes", **FAST)
+    with pytest.raises(ValueError, match="tensor of ready-made views"):
+        fit("simvae", _views(), epochs=1, latent_dim=2, clean_view=True, **FAST)
+
+
 def test_reference_objective_and_authors_preset_pass_through():
     trained = fit(
         "simvae", _views(), epochs=1, latent_dim=2, seed=0, reference=True, preset="authors", progress=False

@@ -68,7 +68,9 @@ class TrainConfig:
 
     ``batch_size`` counts groups (images) per step; each contributes ``n_views`` views. ``lr``/``eps``
     default to values that train well in short budgets; ``preset="authors"`` in :func:`fit` sets the
-    authors' Adam (lr 8e-5, eps 1e-4) and batch of 64 groups × 2 views.
+    authors' Adam (lr 8e-5, eps 1e-4) and batch of 64 groups × 2 views. ``clean_view``: view 0 of every
+    group is the un-augmented image (``"auto"``: as the method defines it — CR-VAE pairs x with t(x), every
+    other method sees augmented views only); ``True``/``False`` overrides it, e.g. for an ablation.
     """
 
     method: str
@@ -85,6 +87,7 @@ class TrainConfig:
     augment: str = "auto"
     likelihood: str = "auto"
     decoder_var: float | str = "auto"
+    clean_view: bool | str = "auto"
     seed: int = 0
     device: str | None = None
     amp: bool | None = None
@@ -121,8 +124,12 @@ _AUTO_AUGMENT = {
 }
 
 
-def _resolve_auto(config: TrainConfig, x_shape: tuple[int, ...], has_views: bool) -> TrainConfig:
+def _resolve_auto(
+    config: TrainConfig, x_shape: tuple[int, ...], has_views: bool, clean_default: bool = False
+) -> TrainConfig:
     c = dataclasses.replace(config)
+    if c.clean_view == "auto":  # a tensor of ready-made views is used as it is: nothing to leave clean
+        c.clean_view = clean_default and not has_views
     if c.augment == "auto":
         c.augment = (
             "none" if has_views or len(x_shape) != 3 else _AUTO_AUGMENT.get(c.dataset, "authors_fashion")
@@ -187,6 +194,8 @@ def _validate_config(c: TrainConfig, method: Method) -> None:
         )
     ):
         raise ValueError(f"decoder_var must be a positive number, 'learned' or 'auto', got {c.decoder_var!r}")
+    if not isinstance(c.clean_view, bool):
+        raise ValueError(f"clean_view must be True, False or 'auto', got {c.clean_view!r}")
     if c.amp is not None and not isinstance(c.amp, bool):
         raise TypeError(f"amp must be True, False or None (automatic: on for CUDA), got {c.amp!r}")
     if c.device is not None and not isinstance(c.device, str):
@@ -443,8 +452,13 @@ def fit(
     if has_views and "n_views" not in cfg_kw and "n_views" not in base:
         config.n_views = train_x.shape[1]
     x_shape = tuple(train_x.shape[2:] if has_views else train_x.shape[1:])
-    config = _resolve_auto(config, x_shape, has_views)
+    config = _resolve_auto(config, x_shape, has_views, clean_default=spec.original_view)
     _validate_config(config, spec)
+    if has_views and config.clean_view:
+        raise ValueError(
+            "clean_view=True keeps view 0 un-augmented, but this data is a tensor of ready-made views "
+            "(nothing is augmented): pass images (N, C, H, W) or a dataset, or leave clean_view unset"
+        )
     if has_views and train_x.shape[1] < config.n_views:
         raise ValueError(f"the view tensor has J = {train_x.shape[1]} views but n_views = {config.n_views}")
     if has_views and spec.modalities and train_x.shape[1] != config.n_views:
@@ -501,7 +515,7 @@ def _train(
     optimizer = opt_cls(model.parameters(), lr=config.lr, eps=config.eps, weight_decay=config.weight_decay)
 
     aug_config = get_augment_config(config.augment)
-    if spec.original_view:
+    if config.clean_view:
         aug_config = dataclasses.replace(aug_config, include_original=True)
     augmenter = Augmenter(aug_config)
     # Batch order, pools and augmentations on one CPU generator (tiny draws, reproducible everywhere; its
