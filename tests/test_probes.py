@@ -413,3 +413,52 @@ def test_expected_calibration_error_against_a_hand_computed_case():
     assert expected_calibration_error(p, y) < 0.01
     with pytest.raises(ValueError, match="probability rows"):
         expected_calibration_error(torch.ones(3, 2), torch.zeros(3, dtype=torch.long))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# match_rate: the β of a rate-matched β-VAE
+
+
+def test_match_rate_recovers_the_beta_of_a_power_law():
+    from simvae_core.analysis.metrics import match_rate
+
+    # rate = 20 β^(-0.4): log-log linear, so the interpolation is exact; check against the inverse
+    betas = [0.25, 0.5, 1.0, 2.0, 4.0]
+    rates = [20 * b**-0.4 for b in betas]
+    for target in (21.0, 26.0, 30.0, 12.0):
+        beta, inside = match_rate(betas, rates, target)
+        assert inside
+        assert beta == pytest.approx((target / 20) ** (-1 / 0.4), rel=1e-12)
+    # order of the inputs does not matter
+    assert match_rate(betas[::-1], rates[::-1], 26.0) == match_rate(betas, rates, 26.0)
+
+
+def test_match_rate_does_not_extrapolate():
+    from simvae_core.analysis.metrics import match_rate
+
+    betas, rates = [0.5, 1.0, 4.0], [30.0, 20.0, 10.0]
+    assert match_rate(betas, rates, 50.0) == (0.5, False)
+    assert match_rate(betas, rates, 5.0) == (4.0, False)
+    assert match_rate(betas, rates, 30.0) == (0.5, True)  # on the grid's end point: matched exactly
+    beta, inside = match_rate(betas, rates, 25.0)  # between 0.5 and 1, by log-log interpolation
+    expected = math.exp(
+        math.log(0.5) + (math.log(25) - math.log(30)) / (math.log(20) - math.log(30)) * math.log(2)
+    )
+    assert inside and beta == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "betas, rates, target, match",
+    [
+        ([1.0], [20.0], 10.0, "distinct"),
+        ([1.0, 1.0], [20.0, 19.0], 10.0, "distinct"),
+        ([0.0, 1.0], [30.0, 20.0], 25.0, "positive"),
+        ([0.5, 1.0], [30.0, float("nan")], 25.0, "positive"),
+        ([0.5, 1.0], [30.0, 20.0], -1.0, "target"),
+    ],
+)
+def test_match_rate_rejects_bad_input(betas, rates, target, match):
+    from simvae_core.analysis.metrics import match_rate
+
+    with pytest.raises(ValueError, match=match):
+        match_rate(betas, rates, target)

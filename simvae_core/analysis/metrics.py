@@ -1,12 +1,22 @@
-"""Scores of predictions and representations: R², expected calibration error, active units."""
+"""Scores of predictions and representations: R², expected calibration error, active units; the β at which
+a β-VAE's rate matches a target (a rate-matched baseline)."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
 
 import torch
 
 from ..checks import check_features, check_int, check_labels
 
-__all__ = ["active_units", "expected_calibration_error", "r2_columns", "r2_score"]
+__all__ = [
+    "active_units",
+    "expected_calibration_error",
+    "match_rate",
+    "r2_columns",
+    "r2_score",
+]
 
 
 def r2_columns(y: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
@@ -73,3 +83,32 @@ def active_units(means: torch.Tensor, threshold: float = 0.01) -> int:
     """
     means = check_features(means, "means")
     return int((means.double().var(dim=0) > threshold).sum())
+
+
+def match_rate(betas: Sequence[float], rates: Sequence[float], target: float) -> tuple[float, bool]:
+    """The β at which a β-VAE's rate (KL per datum) would equal ``target``, from measured ``(β, rate)``.
+
+    The rate of a β-VAE falls smoothly with β (roughly a power law), so log β is interpolated linearly
+    in log rate between the two measured points that bracket ``target``. Returns ``(β, inside)``:
+    ``inside`` is False when ``target`` lies outside the measured rates, and β is then the grid's end
+    point nearest to it (no extrapolation). Needs ≥ 2 distinct positive βs with positive finite rates.
+    """
+    pairs = sorted((float(b), float(r)) for b, r in zip(betas, rates, strict=True))
+    if len({b for b, _ in pairs}) < 2 or len(pairs) != len({b for b, _ in pairs}):
+        raise ValueError(f"match_rate needs ≥ 2 distinct βs, one rate each; got betas {list(betas)}.")
+    if any(not (b > 0 and math.isfinite(b)) or not (r > 0 and math.isfinite(r)) for b, r in pairs):
+        raise ValueError(f"βs and rates must be positive and finite, got {pairs}.")
+    target = float(target)
+    if not (target > 0 and math.isfinite(target)):
+        raise ValueError(f"target rate must be positive and finite, got {target}.")
+    by_rate = sorted(pairs, key=lambda p: p[1])
+    if target <= by_rate[0][1] or target >= by_rate[-1][1]:
+        nearest = by_rate[0] if target <= by_rate[0][1] else by_rate[-1]
+        return nearest[0], target in (by_rate[0][1], by_rate[-1][1])
+    for (b0, r0), (b1, r1) in zip(by_rate, by_rate[1:], strict=False):
+        if r0 <= target <= r1:
+            if r1 == r0:
+                return b0, True
+            w = (math.log(target) - math.log(r0)) / (math.log(r1) - math.log(r0))
+            return math.exp((1 - w) * math.log(b0) + w * math.log(b1)), True
+    raise AssertionError("unreachable: target lies inside the measured rates")
