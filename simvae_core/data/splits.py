@@ -65,9 +65,11 @@ def _count(size: int | float, pool: int, what: str) -> int:
     return n
 
 
-def _carve(labels: np.ndarray, sizes: tuple[int, ...], salt: str) -> list[np.ndarray]:
-    """Cut the stratified order into consecutive chunks of ``sizes`` (the rest last); sorted indices."""
+def _carve(labels: np.ndarray, sizes: tuple[int, ...], salt: str, sort: bool = True) -> list[np.ndarray]:
+    """Cut the stratified order into consecutive chunks of ``sizes`` (the rest last): sorted indices, or
+    (``sort=False``) in the stratified order, so that every prefix of a chunk holds the classes in
+    proportion even when the source is sorted by class."""
     order = _stratified_order(labels, salt)
     bounds = np.cumsum((0, *sizes))
     chunks = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)] + [order[bounds[-1] :]]
-    return [np.sort(c) for c in chunks]
+    return [np.sort(c) for c in chunks] if sort else chunks
