@@ -60,7 +60,7 @@ profile = "default"  # smoke | default | full
 seed = 0
 overrides = {}  # profile fields to change, e.g. n_seeds; the pipeline's --param fills it
 dataset = "fashion_mnist"  # mnist, cifar10 or celeba for full runs on a GPU
-threads = 0  # torch CPU threads; 0 = all (the authors' MLP has large matmuls)
+threads = 0  # torch CPU threads; 0 = all (the MLP of the authors has large matmuls)
 strict = True  # False: report every claim and carry on (calibration runs); the test suite keeps True
 
 # %%
@@ -138,9 +138,23 @@ run = sc.start_run(
     "05_simvae_vs_vae_family", profile=profile, seed=seed, overrides=overrides, **SIZES[profile]
 )
 P = run.profile
-# Claims that the default calibration run (strict=False) measured NOT to hold, margins unchanged: reported
-# as failed, not enforced. Each with its measured gap (paired over seeds, 95 % interval).
-NOT_SUPPORTED = {}
+# Claims that the default calibration run (strict=False, commit 9c403d3) measured NOT to hold, margins
+# unchanged: reported as failed, not enforced. Each with its measured paired difference [95 % interval].
+_MEASURED = {
+    "C6.content.linear.vs_beta_vae": "SimVAE − β-VAE +0.000 [−0.019, 0.020], margin 0.005",
+    "C6.content.mlp.vs_beta_vae": "SimVAE − β-VAE +0.011 [−0.006, 0.027], margin 0.005",
+    "C6.content.linear.vs_cr_vae": "SimVAE − CR-VAE −0.009 [−0.025, 0.008], margin 0.005",
+    "C6.content.mlp.vs_cr_vae": "SimVAE − CR-VAE −0.004 [−0.019, 0.011], margin 0.005",
+    "C6.style.vs_vae": "crop-scale R² +0.037 [0.006, 0.067], margin 0.02",
+    "C6.style.vs_beta_vae": "crop-scale R² −0.054 [−0.120, 0.011]: β-VAE keeps more",
+    "C6.style.vs_cr_vae": "crop-scale R² −0.039 [−0.087, 0.009]: CR-VAE keeps more",
+    "C6.rate_match": "rate gap −0.042 [−0.241, 0.156] over 3 seeds, allowed ±0.15",
+    "C6.content.linear.vs_beta_vae_rate": "SimVAE − rate-matched β-VAE +0.019 [−0.028, 0.066], margin 0.005",
+    "C6.clean_view.simvae": "+0.025 [−0.028, 0.078] over 3 seeds, margin 0.005",
+    "C6.views_equal.clean": "+0.013 [0.003, 0.023] over 3 seeds, margin 0.005",
+    "C6.views_equal.augmented": "+0.015 [−0.043, 0.073] over 3 seeds, margin 0.005",
+}
+NOT_SUPPORTED = {id: gap for id, gap in _MEASURED.items() if ".mlp." not in id or "mlp" in EVAL["probes"]}
 book = run.claims(strict=strict, not_supported=NOT_SUPPORTED)
 data = load_dataset(dataset)
 n_train = max(256, int(P.dataset_fraction * len(data.train)))
@@ -267,6 +281,13 @@ for ax, label in zip(axes, ["SimVAE", "β-VAE", "CR-VAE"], strict=True):
 fig.suptitle(f"selection on the validation split (seed {seed}, {P.epochs} epochs)", fontsize=10)
 run.savefig(fig, "selection")
 print(selection[["method", "parameter", "value", "val", "kl"]].round(4).to_string(index=False))
+
+# %% [markdown]
+# **Chosen (default run):** SimVAE σ² = 0.05, β-VAE β = 0.25, CR-VAE γ = 0.1. Two of the three are the
+# weakest regularisation on their grid: at 8 epochs, less pull towards the prior helps the probes (both
+# methods spend about 30 nats per pair, the VAE 20). A grid extended below σ² = 0.05 and β = 0.25 is the
+# natural next step; the comparison below is at the best settings *tried*. CR-VAE is flat in γ (validation
+# accuracy 0.723–0.738 from 10⁻³ to 10).
 
 # %% [markdown]
 # ## 3 · The headline comparison: the four methods at their chosen settings, several seeds
@@ -401,6 +422,20 @@ for base in BASELINES:
     )
 
 # %% [markdown]
+# **What the default budget (8 epochs on 15 % of the images, 5 seeds) supports** (paired differences,
+# 95 % intervals):
+#
+# - SimVAE beats the **VAE** on content with both probes: linear +0.024 [0.009, 0.038], MLP +0.030
+#   [0.019, 0.040]; the negative control (roles swapped) fails as it must.
+# - It does **not** beat the **tuned β-VAE** (β = 0.25): +0.000 [−0.019, 0.020] linear, +0.011 [−0.006,
+#   0.027] MLP — a β-VAE allowed SimVAE's rate is as good a content encoder at this budget.
+# - It does **not** beat the **tuned CR-VAE** (γ = 0.1): −0.009 [−0.025, 0.008] and −0.004 [−0.019,
+#   0.011]; section 5 asks why.
+# - Style: SimVAE keeps more crop scale than the VAE (+0.037 [0.006, 0.067]), but not by the 0.02 margin
+#   over the whole interval; *less* than β-VAE (−0.054 [−0.120, 0.011]) and CR-VAE (−0.039 [−0.087,
+#   0.009]). None of the style claims holds.
+
+# %% [markdown]
 # ## 4 · A rate-matched β-VAE: is SimVAE's advantage only a different rate?
 #
 # A β-VAE trades rate (the KL, nats per pair of views) against distortion: β < 1 buys a higher rate.
@@ -467,6 +502,15 @@ ax.set_ylabel("rate: KL per pair of views (nats)")
 ax.set_title("finding the β-VAE at SimVAE's rate", fontsize=9)
 ax.legend(fontsize=7)
 run.savefig(fig, "rate_matching")
+
+# %% [markdown]
+# **Measured.** SimVAE's rate at σ² = 0.05 is 30.4 nats (seed 0); the β-VAE's rate over β brackets it
+# between β = 0.25 (33.2) and 0.5 (24.2), and the interpolation gives β = 0.303. Its three seeds spend
+# 27.5–29.6 nats (mean 28.3) against SimVAE's mean 29.6 on the same seeds: the mean gap is −4 %, but with three seeds the
+# 95 % interval of the per-seed gap, [−0.24, +0.16], is wider than the ±15 % the premise allows, so
+# `C6.rate_match` fails: equal rates are not *established*. SimVAE is ahead of this β-VAE by +0.019
+# [−0.028, 0.066] — not supported either. One number to keep in mind: the β-VAE's accuracy is not smooth in
+# β (seed 0: 0.731 at β = 0.25, 0.691 at β = 0.303), so a single rate-matched β is a noisy control.
 
 # %% [markdown]
 # ## 5 · The clean-view ablation: shared latent, or a clean view?
@@ -564,6 +608,18 @@ fig.suptitle("ablation: the clean view, the rate, and the baselines (test split,
 run.savefig(fig, "clean_view_ablation")
 
 # %% [markdown]
+# **Measured (3 seeds).** CR-VAE's clean view is worth +0.026 [0.012, 0.041] of content accuracy
+# (`C6.clean_view.cr_vae` holds): trained on two augmented views, CR-VAE drops to 0.700, *below* SimVAE
+# (0.715). Giving SimVAE a clean view lifts it to 0.740, the best content encoder of the study, +0.025 over
+# plain SimVAE — but SimVAE's own seeds spread so widely (0.695–0.734) that the paired interval [−0.028,
+# 0.078] includes zero. With the views equalised SimVAE is ahead of CR-VAE both ways (+0.013 [0.003,
+# 0.023] with a clean view, +0.015 [−0.043, 0.073] without), yet neither clears the half-point margin
+# over three seeds. So: **the clean view explains CR-VAE's edge** in the headline comparison (the one
+# part of the question the budget settles); that SimVAE's shared latent is better than CR-VAE's
+# consistency term is what the numbers point to, not what they establish. The cost of a clean view is
+# style: SimVAE + clean view keeps less crop scale (0.165 vs 0.191, intervals overlapping).
+
+# %% [markdown]
 # ## 6 · A second benchmark: MNIST (5 000 digits, no download)
 #
 # The same four methods at the settings chosen on Fashion-MNIST (transferred, not re-tuned: a stricter
@@ -592,6 +648,15 @@ for base in BASELINES:
         "SimVAE",
         base,
     )
+# %% [markdown]
+# **Measured (5 seeds).** On MNIST SimVAE beats all three baselines by far more than the margin: +0.184
+# [0.167, 0.202] over the VAE, +0.111 [0.016, 0.206] over the β-VAE and +0.076 [0.024, 0.127] over
+# CR-VAE (linear probe; SimVAE 0.737, CR-VAE 0.661, β-VAE 0.626, VAE 0.552). All models are far from the
+# ~0.9 a linear probe reaches on MNIST at the authors' budget: 3 500 images for 8 epochs is about 440
+# steps, and the VAE and CR-VAE spend only 10–12 nats per pair. At this short budget the shared latent
+# learns the digits faster than its competitors — which is a claim about this budget, with settings
+# carried over from Fashion-MNIST rather than tuned here.
+
 # %% [markdown]
 # ## 7 · What the models learned: reconstructions, samples, latents, training curves
 
@@ -674,9 +739,9 @@ run.savefig(fig, "content_vs_style")
 # prior terms. Linear theory (E14, below) says a latent direction survives only if the data variance along
 # it exceeds $\sigma_x^2$; the SimVAE prior additionally pulls the views of one image together with
 # strength $1/\sigma^2$. So style — what differs between the views of an image — should be kept for
-# small $\sigma_x^2$; the sweep below reports what a deep SimVAE at our budget actually does (in it the
-# smallest σ², 0.01, keeps the most style). We sweep both for SimVAE (one seed, Gaussian
-# likelihood, same network and budget), add σ-VAE (σ_x² learned) and the authors' objective (their
+# small $\sigma_x^2$ and, between views, lost as the pull $1/\sigma^2$ grows. We sweep both for SimVAE
+# (one seed, Gaussian likelihood, same network, half the budget), add σ-VAE (σ_x² learned) and the
+# authors' objective (their
 # fixed σ_x² = e^{-4.6} ≈ 0.01 dividing the Bernoulli likelihood, π entropy weight, plug-in prior).
 
 # %%
@@ -759,6 +824,15 @@ for ax, (key, title) in zip(
     ax.set_title(title, fontsize=9)
 axes[0].legend(fontsize=8)
 run.savefig(fig, "decoder_variance_sweep")
+
+# %% [markdown]
+# **What the sweep shows (default run, one seed, reported).** The decoder variance acts as linear theory
+# says: crop-scale R² falls as σ_x² grows from 0.01 to 1 for σ² = 0.01 (0.271 → 0.184) and σ² = 0.15
+# (0.200 → 0.157), and at σ² = 1 it is highest at σ_x² = 0.01 (0.300) but not monotone beyond; active units
+# fall with σ_x² for σ² = 0.15 (10 → 4) and σ² = 1 (10 → 6), not for σ² = 0.01. σ² does **not** order the
+# style in a simple way: at σ_x² = 0.01 the *largest* σ² (1.0) keeps the most crop scale, at σ_x² = 0.1 and
+# 1 the smallest (0.01) does. So "style is lost as σ_x²/σ² grows" is true of σ_x² and not, at this budget
+# and with one seed, of σ². Content accuracy barely moves (0.67–0.72) except where both variances are large.
 
 # %% [markdown]
 # ### E14: the linear-Gaussian case, where the answer is known in closed form
