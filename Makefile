@@ -35,12 +35,15 @@ help:
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory data
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "$(TORCH_SPEC)" \
-		$(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (simvae)" >/dev/null
+	@test -x $(PY) || (echo "[setup] creating the virtual environment $(VENV)" && $(PYTHON) -m venv $(VENV))
+	@$(PY) -c "import torch" 2>/dev/null || (echo "[setup] installing $(TORCH_SPEC) (the largest download)" && \
+		$(PY) -m pip install --quiet "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)))
+	@echo "[setup] installing simvae-core and its extras (jupyterlab, papermill, nbval, ...): a minute or two"
+	@$(PY) -m pip install --quiet -e ".[dev]"
+	@echo "[setup] registering the notebooks' Jupyter kernel"
+	@$(PY) -m simvae_core.notebook.pipeline install-kernel >/dev/null
 	@touch $(STAMP)
+	@echo "[setup] done: $(VENV) is ready"
 
 setup: $(STAMP)
 
@@ -48,7 +51,7 @@ setup: $(STAMP)
 # downloads and caches it on first use (see README, Data).
 data:
 	@if [ ! -d /usr/share/datasets/fashion-mnist ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian package dataset-fashion-mnist"; \
+		echo "[setup] installing Debian package dataset-fashion-mnist"; \
 		(apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || \
 		 (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1)) || \
 		echo "could not install dataset-fashion-mnist; it will be downloaded on first use"; \
@@ -63,7 +66,7 @@ figures: setup
 test: setup lint
 	rm -rf build/nbval
 	$(PY) -m simvae_core.notebook.pipeline prepare --profile smoke --seed $(SEED) --out $(NBVAL_DIR)
-	$(ONE_THREAD) MPLBACKEND=agg \
+	$(ONE_THREAD) MPLBACKEND=agg SIMVAE_BATCH_RUN=1 \
 	SIMVAE_FIGURES_DIR=$(CURDIR)/$(NBVAL_DIR)/figures SIMVAE_CACHE_DIR=$(CURDIR)/build/nbval/models \
 		$(PY) -m pytest tests $(NBVAL_DIR) --nbval-lax --nbval-kernel-name python3
 

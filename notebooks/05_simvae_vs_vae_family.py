@@ -60,7 +60,7 @@ profile = "default"  # smoke | default | full
 seed = 0
 overrides = {}  # profile fields to change, e.g. n_seeds; the pipeline's --param fills it
 dataset = "fashion_mnist"  # mnist, cifar10 or celeba for full runs on a GPU
-threads = 0  # torch CPU threads; 0 = all (the MLP of the authors has large matmuls)
+threads = 0  # torch CPU threads (0: every core; the MLP of the authors has large matmuls)
 strict = True  # False: report every claim and carry on (calibration runs); the test suite keeps True
 
 # %%

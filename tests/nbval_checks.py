@@ -90,3 +90,43 @@ def pytest_collection_modifyitems(session, config, items):
         last_index = cells[-1][0]
         check = NotebookOutputs.from_parent(parent, name="figures-and-outputs", cells=[c for _, c in cells])
         items.insert(last_index + 1, check)
+
+
+# a cell running longer than this says so, then again every HEARTBEAT_S seconds
+HEARTBEAT_S = float(os.environ.get("SIMVAE_HEARTBEAT_S", "60"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """A long notebook cell is not silent: every minute, one line naming the notebook, the cell and its
+    first line (pytest prints nothing until an item ends, and a training cell can run for minutes)."""
+    if not _is_nbval_cell(item):
+        yield
+        return
+    import threading
+    import time
+
+    capture = item.config.pluginmanager.getplugin("capturemanager")
+    reporter = item.config.pluginmanager.getplugin("terminalreporter")
+    source = getattr(item, "cell", {}).get("source", "")
+    first = next((ln.strip() for ln in source.splitlines() if ln.strip()), "")
+    stop = threading.Event()
+    start = time.perf_counter()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_S):
+            if reporter is None or capture is None:
+                return
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(
+                    f"[nbval] {item.parent.name} {item.name}: running for "
+                    f"{(time.perf_counter() - start) / 60:.0f} min (`{first[:60]}`)"
+                )
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

@@ -241,6 +241,7 @@ def test_a_smoke_notebook_run_in_a_clone_leaves_the_committed_figures_untouched(
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert f"figures -> {clone / 'build' / 'figures' / 'smoke'}" in done.stdout, "the run says where"
+    assert "without encryption" not in done.stderr, "the kernel's start-up warning is back (make setup)"
     status = subprocess.run([*git, "status", "--porcelain", "--", "figures"], capture_output=True, text=True)
     assert status.stdout == "", f"a smoke run changed the committed figures:\n{status.stdout}"
     written = list((clone / "build" / "figures" / "smoke" / "01_ssl_generative_model").glob("*.png"))
@@ -310,3 +311,114 @@ def test_parallel_notebooks_get_one_thread_each_and_unchanged_ones_are_skipped(t
     assert all(t > 0 for t in again.values())
     # force (the default of run, and make figures FORCE=1) runs everything
     assert all(t > 0 for t in pipeline.run("smoke", out, seed=1, **run).values())
+
+
+def test_executed_copy_keeps_outputs_rebases_links_and_is_recorded(tmp_path, monkeypatch):
+    """What a reader opens in figures/executed/: the outputs, links that still resolve from there, no
+    timestamps (they would change every run), and a manifest record that check_manifest verifies."""
+    monkeypatch.delenv("SIMVAE_FIGURES_DIR", raising=False)
+    nbs, figs = tmp_path / "repo" / "notebooks", tmp_path / "repo" / "figures"
+    src = _write_notebook(nbs)
+    nb = nbformat.read(src, as_version=4)
+    nb.cells.insert(
+        0,
+        nbformat.v4.new_markdown_cell(
+            "See [the model](../docs/theory.md#the-model), [a paper](https://arxiv.org/abs/2402.01399) "
+            "and [below](#verdicts)."
+        ),
+    )
+    nbformat.write(nb, src)
+    pipeline.run("smoke", tmp_path / "out", seed=5, notebooks_dir=nbs, figures_dir=figs)
+    copy = figs / "executed" / "01_tiny.ipynb"
+    executed = nbformat.read(copy, as_version=4)
+    assert "[the model](../../docs/theory.md#the-model)" in executed.cells[0].source
+    assert (
+        "(https://arxiv.org/abs/2402.01399)" in executed.cells[0].source
+        and "(#verdicts)" in executed.cells[0].source
+    )
+    assert any(
+        "image/png" in o.get("data", {}) for c in executed.cells if c.cell_type == "code" for o in c.outputs
+    )
+    text = copy.read_text()
+    assert "start_time" not in text and "end_time" not in text
+    record = figures.read_manifest(figs)["notebooks"]["01_tiny"]["executed"]
+    assert record["path"] == "executed/01_tiny.ipynb"
+    assert figures.check_manifest(figs) == []
+    copy.write_text(text.replace("tiny", "edited"))
+    assert any("executed/01_tiny.ipynb: file changed" in p for p in figures.check_manifest(figs))
+    (figs / "executed" / "99_stray.ipynb").write_text("{}")
+    assert any("99_stray.ipynb: on disk but no notebook run" in p for p in figures.check_manifest(figs))
+
+
+def test_rebase_links_moves_only_relative_paths(tmp_path):
+    src, dst = tmp_path / "notebooks", tmp_path / "figures" / "executed"
+    text = "[a](../docs/x.md#s) [b](http://x.org/y) [c](#here) [d](other.ipynb) [e](mailto:a@b.c)"
+    assert pipeline._rebase_links(text, src, dst) == (
+        "[a](../../docs/x.md#s) [b](http://x.org/y) [c](#here) [d](../../notebooks/other.ipynb) "
+        "[e](mailto:a@b.c)"
+    )
+
+
+def test_heartbeat_names_the_running_cell(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("\ntrain_everything(epochs=400)"),
+    ]
+    nb.cells[1].metadata["papermill"] = {"status": "running"}
+    path = tmp_path / "05_x.ipynb"
+    nbformat.write(nb, path)
+    assert pipeline.running_cell(path) == "cell 2 of 2 (`train_everything(epochs=400)`)"
+    assert pipeline.running_cell(tmp_path / "missing.ipynb") is None
+    import time
+
+    beat = pipeline._Heartbeat(interval=0.05)
+    beat.active["05_x"] = (path, time.perf_counter())
+    with beat:
+        time.sleep(0.3)
+    out = capsys.readouterr().out
+    assert "[pipeline] 05_x: 0 min, cell 2 of 2 (`train_everything(epochs=400)`)" in out
+
+
+def test_install_kernel_registers_a_quiet_kernel_once(tmp_path):
+    folder = pipeline.install_kernel(tmp_path)
+    pipeline.install_kernel(tmp_path)
+    spec = json.loads((folder / "kernel.json").read_text())
+    assert folder.name == pipeline.KERNEL_NAME and spec["display_name"] == "Python 3 (simvae)"
+    assert spec["argv"].count(pipeline.QUIET_KERNEL) == 1
+
+
+def test_nbval_says_which_long_cell_is_running(tmp_path):
+    """make test's notebooks are not silent for minutes: the plugin prints a line while a cell runs."""
+    import os
+    import subprocess
+    import sys
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(2.5)")]
+    nb.metadata["kernelspec"] = {"name": pipeline.KERNEL_NAME, "display_name": "k", "language": "python"}
+    nbformat.write(nb, tmp_path / "slow.ipynb")
+    env = {**os.environ, "SIMVAE_HEARTBEAT_S": "1"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "tests.nbval_checks",
+            "--nbval-lax",
+            f"--nbval-kernel-name={pipeline.KERNEL_NAME}",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path / "slow.ipynb"),
+        ],
+        cwd=pipeline.project_root(),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "[nbval] slow.ipynb Cell 0: running for 0 min (`import time`)" in done.stdout, done.stdout[-2000:]

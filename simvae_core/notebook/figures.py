@@ -32,6 +32,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 MANIFEST = "manifest.json"
+# "1" in the environment of a batch run (the pipeline's papermill kernels, the test suite's nbval kernels):
+# no one is watching, so live controls draw once, statically (see simvae_core.notebook.live)
+BATCH_ENV = "SIMVAE_BATCH_RUN"
 FORMATS = ("png", "pdf")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -128,7 +131,7 @@ def read_manifest(figures_dir: str | os.PathLike | None = None) -> dict[str, Any
     return manifest
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -201,7 +204,7 @@ def savefig(
         manifest = read_manifest(root)
         for path in written:
             key = path.relative_to(root).as_posix()
-            manifest["figures"][key] = {**record, "format": path.suffix[1:], "sha256": _sha256(path)}
+            manifest["figures"][key] = {**record, "format": path.suffix[1:], "sha256": sha256_of(path)}
         write_json_atomic(root / MANIFEST, manifest)
 
     if display:
@@ -223,7 +226,8 @@ def record_notebook_run(figures_dir: str | os.PathLike, notebook: str, **facts: 
 
 
 def check_manifest(figures_dir: str | os.PathLike | None = None) -> list[str]:
-    """Problems between the figure files and the manifest: unlisted files, missing files, stale hashes."""
+    """Problems between the figure files (and executed notebooks) and the manifest: unlisted files, missing
+    files, stale hashes."""
     root = figures_root(figures_dir)
     manifest = read_manifest(root)["figures"]
     problems = []
@@ -238,6 +242,17 @@ def check_manifest(figures_dir: str | os.PathLike | None = None) -> list[str]:
     for key in sorted(manifest.keys() - on_disk):
         problems.append(f"{key}: listed in {MANIFEST} but missing on disk")
     for key in sorted(on_disk & manifest.keys()):
-        if _sha256(root / key) != manifest[key].get("sha256"):
+        if sha256_of(root / key) != manifest[key].get("sha256"):
             problems.append(f"{key}: file changed since it was recorded (sha256 mismatch)")
+    # executed notebooks (``executed/<notebook>.ipynb``): each recorded by its notebook's run, unchanged
+    runs = read_manifest(root).get("notebooks", {})
+    recorded = {r["executed"]["path"]: r["executed"]["sha256"] for r in runs.values() if "executed" in r}
+    executed = {p.relative_to(root).as_posix() for p in (root / "executed").glob("*.ipynb")}
+    for key in sorted(executed - recorded.keys()):
+        problems.append(f"{key}: on disk but no notebook run in {MANIFEST} records it")
+    for key in sorted(recorded.keys() - executed):
+        problems.append(f"{key}: recorded in {MANIFEST} but missing on disk")
+    for key in sorted(executed & recorded.keys()):
+        if sha256_of(root / key) != recorded[key]:
+            problems.append(f"{key}: file changed since its run recorded it (sha256 mismatch)")
     return problems

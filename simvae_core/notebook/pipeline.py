@@ -6,6 +6,7 @@
     python -m simvae_core.notebook.pipeline run --only 04 --param threads=2 --param n_seeds=5
     python -m simvae_core.notebook.pipeline prepare --profile smoke --out build/nbval/smoke   # for nbval
     python -m simvae_core.notebook.pipeline check-figures                  # manifest <-> files
+    python -m simvae_core.notebook.pipeline results [--check]              # figures/README.md, README table
 
 Parameters are checked before anything runs. ``--param key=value`` (value in JSON, or a bare word) must
 name a parameter of a selected notebook's ``parameters`` cell, with a value of the type of its default,
@@ -24,7 +25,11 @@ the record lives next to the executed notebooks in ``build/``. The notebooks sha
 through the model cache (``simvae_core.learning.cache``).
 
 Papermill always gets an explicit kernel name (``python3``, installed by ``make setup``), so a kernelspec
-stored in a notebook can never break a run. Executed notebooks go to ``build/`` (not committed).
+stored in a notebook can never break a run. Executed notebooks go to ``build/``; a copy with its outputs
+(relative links re-based, execution timestamps dropped) goes to ``<figures>/executed/``, recorded in the
+manifest, so the committed figures come with the notebook that made them. After the run the results page
+``<figures>/README.md`` (and, for the committed figures, the README's notebook table) is regenerated from
+the verdicts (:mod:`simvae_core.notebook.results`).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -44,9 +50,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import repro
-from ..atomic import write_json_atomic
+from ..atomic import atomic_path, write_json_atomic
 from ..checks import check_int, did_you_mean
-from . import figures
+from . import figures, results
 from .profiles import PROFILE_FIELDS, PROFILE_NAMES, check_profile_value
 
 KERNEL_NAME = "python3"
@@ -168,6 +174,26 @@ def resolve_parameters(
     return out
 
 
+# The kernel listens on 127.0.0.1 only; its start-up warning about unencrypted TCP (one per notebook in
+# every run) is noise there. Errors still show.
+QUIET_KERNEL = "--IPKernelApp.log_level=ERROR"
+
+
+def install_kernel(prefix: str | os.PathLike | None = None) -> Path:
+    """Register the notebooks' kernel (``python3``, "Python 3 (simvae)") in this environment, quiet at
+    start-up (:data:`QUIET_KERNEL`); return its folder. ``make setup`` calls it."""
+    from ipykernel.kernelspec import install  # a notebook-extra dependency, needed only here
+
+    folder = Path(
+        install(kernel_name=KERNEL_NAME, display_name="Python 3 (simvae)", prefix=str(prefix or sys.prefix))
+    )
+    spec = json.loads((folder / "kernel.json").read_text())
+    if QUIET_KERNEL not in spec["argv"]:
+        spec["argv"].append(QUIET_KERNEL)
+    write_json_atomic(folder / "kernel.json", spec)
+    return folder
+
+
 def _set_kernelspec(path: Path) -> None:
     """Point a prepared notebook at our kernel, so nbval or JupyterLab opening it needs no stored kernel."""
     import nbformat  # a notebook-extra dependency, needed only here
@@ -250,6 +276,8 @@ def _up_to_date(record: Mapping[str, Any] | None, digest: str, dst: Path, root: 
     them (every file it recorded exists with the recorded SHA-256)."""
     if not record or record.get("inputs") != digest or not dst.exists():
         return False
+    if not (root / results.EXECUTED / dst.name).is_file():
+        return False
     manifest = figures.read_manifest(root)["figures"]
     for key, sha in record.get("figures", {}).items():
         entry = manifest.get(key)
@@ -275,6 +303,91 @@ def _execute(nb: Path, dst: Path, parameters: Mapping[str, Any]) -> float:
         progress_bar=False,
     )
     return round(time.perf_counter() - start, 1)
+
+
+EXECUTED_BUDGET = 3_000_000  # bytes: the most a committed executed notebook may weigh
+_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+
+
+def _rebase_links(text: str, source_dir: Path, target_dir: Path) -> str:
+    """Markdown links relative to ``source_dir`` rewritten to point at the same files from ``target_dir``."""
+
+    def fix(match: re.Match[str]) -> str:
+        link = match.group(2)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", link) or link.startswith(("#", "/")):
+            return match.group(0)  # a URL, an anchor on the same page, or an absolute path
+        path, sep, anchor = link.partition("#")
+        moved = os.path.relpath(os.path.normpath(source_dir / path), target_dir)
+        return f"{match.group(1)}{Path(moved).as_posix()}{sep}{anchor}{match.group(3)}"
+
+    return _LINK.sub(fix, text)
+
+
+def publish_executed(executed: Path, figures_root: Path, source_dir: Path) -> Path:
+    """Copy an executed notebook to ``<figures>/executed/`` for readers: outputs kept, links re-based to
+    the new folder, execution timestamps and widget state dropped (they change on every run). Atomic."""
+    import nbformat  # a notebook-extra dependency, needed only here
+
+    nb = nbformat.read(executed, as_version=4)
+    target_dir = figures_root / results.EXECUTED
+    nb.metadata.pop("widgets", None)
+    nb.metadata.get("papermill", {}).pop("start_time", None)
+    nb.metadata.get("papermill", {}).pop("end_time", None)
+    nb.metadata.get("papermill", {}).pop("input_path", None)
+    nb.metadata.get("papermill", {}).pop("output_path", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.get("papermill", {}).pop("start_time", None)
+        cell.metadata.get("papermill", {}).pop("end_time", None)
+        if cell.cell_type == "markdown":
+            cell.source = _rebase_links(cell.source, source_dir.resolve(), target_dir.resolve())
+    path = target_dir / executed.name
+    with atomic_path(path) as tmp:
+        nbformat.write(nb, tmp)
+    return path
+
+
+HEARTBEAT_S = 60.0  # how often a long run says which cell each running notebook is in
+
+
+def running_cell(executing: Path) -> str | None:
+    """Which cell of a notebook papermill is executing, read from the copy it autosaves as it goes:
+    ``"cell 23 of 61 (`first line`)"``, or None when that cannot be told (yet)."""
+    try:
+        nb = json.loads(executing.read_text())
+    except (OSError, ValueError):
+        return None  # not written yet, or caught mid-write
+    cells = nb.get("cells", [])
+    for i, cell in enumerate(cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
+            source = "".join(cell.get("source", []))
+            first = next((ln.strip() for ln in source.splitlines() if ln.strip()), "")
+            return f"cell {i + 1} of {len(cells)} (`{first[:60]}`)"
+    return None
+
+
+class _Heartbeat:
+    """Every ``interval`` seconds, one line per running notebook: how long it has run and its cell."""
+
+    def __init__(self, interval: float = HEARTBEAT_S) -> None:
+        self.interval = interval
+        self.active: dict[str, tuple[Path, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            for name, (path, start) in list(self.active.items()):
+                where = running_cell(path) or "starting"
+                print(f"[pipeline] {name}: {(time.perf_counter() - start) / 60:.0f} min, {where}", flush=True)
 
 
 # read by torch (and numpy's BLAS) when a kernel starts; the kernels inherit our environment
@@ -323,6 +436,7 @@ def run(
     # The kernel inherits our environment: that is how a named figures dir reaches the notebook's savefig,
     # and how each of several notebooks run at once gets one thread.
     env = {"SIMVAE_FIGURES_DIR": str(Path(figures_dir).resolve())} if figures_dir is not None else {}
+    env[figures.BATCH_ENV] = "1"  # no one watches a papermill kernel: live controls draw once
     with _environment(env):
         return _run(profile, out, seed, notebooks, parameters, jobs, force)
 
@@ -358,24 +472,52 @@ def _run(
 
         todo.sort(key=lambda item: -expected(item[0]))
     lock = threading.Lock()
+    heartbeat = _Heartbeat()
 
     def one(nb: Path, digest: str) -> None:
         dst = out / nb.name
         print(f"[pipeline] {nb.name} -> {dst}", flush=True)
-        seconds = _execute(nb, dst, parameters[nb])
-        print(f"[pipeline] {nb.name}: {seconds} s", flush=True)
+        heartbeat.active[nb.stem] = (dst, time.perf_counter())
+        try:
+            seconds = _execute(nb, dst, parameters[nb])
+        finally:
+            heartbeat.active.pop(nb.stem, None)
+        executed = publish_executed(dst, root, nb.parent)
+        size = executed.stat().st_size
+        print(f"[pipeline] {nb.name}: {seconds} s; executed copy {size / 1e6:.2f} MB", flush=True)
+        if size > EXECUTED_BUDGET:
+            print(
+                f"[pipeline] warning: {executed.name} is {size / 1e6:.1f} MB, over the "
+                f"{EXECUTED_BUDGET / 1e6:.0f} MB budget of a committed executed notebook (fewer or "
+                "smaller figures, or less printed output)",
+                file=sys.stderr,
+                flush=True,
+            )
         manifest = figures.read_manifest(root)["figures"]
         written = {k: v["sha256"] for k, v in manifest.items() if v.get("notebook") == nb.stem}
         with lock:
             timings[nb.stem] = seconds
             state[nb.stem] = {"inputs": digest, "seconds": seconds, "figures": written}
             write_json_atomic(_state_path(out), state)
-        figures.record_notebook_run(root, nb.stem, seconds=seconds, jobs=jobs)
+        figures.record_notebook_run(
+            root,
+            nb.stem,
+            seconds=seconds,
+            jobs=jobs,
+            executed={"path": executed.relative_to(root).as_posix(), "sha256": figures.sha256_of(executed)},
+        )
 
+    with heartbeat:
+        _schedule(todo, jobs, one)
+    return {nb.stem: timings[nb.stem] for nb in notebooks if nb.stem in timings}
+
+
+def _schedule(todo: list[tuple[Path, str]], jobs: int, one: Any) -> None:
+    """Run ``one(nb, digest)`` for every notebook: in order with ``jobs == 1``, else as described above."""
     if jobs == 1:
         for nb, digest in todo:
             one(nb, digest)
-        return {nb.stem: timings[nb.stem] for nb in notebooks if nb.stem in timings}
+        return
     # A notebook that declares `threads = 0` (all cores: its large matmuls scale with them) runs first and
     # alone, so the models it trains are in the cache before the others start; the rest run `jobs` at a
     # time with one thread each.
@@ -390,7 +532,6 @@ def _run(
                     for f in futures:
                         f.cancel()
                     raise future.exception()
-    return {nb.stem: timings[nb.stem] for nb in notebooks if nb.stem in timings}
 
 
 def _parse_extra(pairs: list[str]) -> dict[str, Any]:
@@ -439,6 +580,11 @@ def _parser() -> argparse.ArgumentParser:
             )
     check = sub.add_parser("check-figures", formatter_class=Formatter)
     check.add_argument("--figures", type=Path, default=None, help="figures folder (default figures/)")
+    kernel = sub.add_parser("install-kernel", formatter_class=Formatter, help="register the quiet kernel")
+    kernel.add_argument("--prefix", default=None, help="environment prefix (default: this Python's)")
+    page = sub.add_parser("results", formatter_class=Formatter, help="regenerate the results pages")
+    page.add_argument("--figures", type=Path, default=None, help="figures folder (default figures/)")
+    page.add_argument("--check", action="store_true", help="only check; exit 1 if a page is out of date")
     return parser
 
 
@@ -452,6 +598,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
+    if args.command == "install-kernel":
+        print(f"kernel {KERNEL_NAME} (quiet start-up) -> {install_kernel(args.prefix)}")
+        return 0
+    if args.command == "results":
+        root = project_root()
+        if args.check:
+            problems = results.check(root, args.figures)
+            for problem in problems:
+                print(problem)
+            print("results pages agree with the verdicts" if not problems else f"{len(problems)} problem(s)")
+            return 1 if problems else 0
+        for path in results.write(root, args.figures):
+            print(f"rewrote {path}")
+        return 0
     if args.command == "check-figures":
         problems = figures.check_manifest(args.figures)
         for problem in problems:
@@ -479,6 +639,8 @@ def _main(args: argparse.Namespace) -> int:
         force=not args.if_changed,
     )
     written_to = args.figures or figures.figures_root(None, args.profile)
+    for path in results.write(project_root(), Path(written_to)):
+        print(f"[pipeline] results: rewrote {path}", flush=True)
     problems = figures.check_manifest(written_to)
     for problem in problems:
         print(f"[pipeline] figures: {problem}", file=sys.stderr)
