@@ -58,7 +58,7 @@ import torch
 from IPython.display import display
 
 import simvae_core as sc
-from simvae_core import claims
+from simvae_core import claims, teaching
 from simvae_core.theory import ssl_model as ssl
 
 run = sc.start_run("01_ssl_generative_model", profile=profile, seed=seed, overrides=overrides)
@@ -523,6 +523,16 @@ ax.legend()
 run.savefig(fig, "mutual_information")
 
 # %% [markdown]
+# **Live: the MI of the views.** In JupyterLab, move σ², s², K and d: the closed form
+# $I(z_1; z_2) = -\tfrac d2 \log(1 - \rho^2)$, $\rho = s^2/(s^2 + \sigma^2)$, and $I(y; z_1)$ grow without
+# bound as σ² → 0, while InfoNCE with the best possible critic (the Bayes critic, by Monte Carlo) can never
+# exceed $\log K$ (notebook 03 follows this up). Under papermill and in the tests the cell draws once at the
+# values below; nothing here is a claim.
+
+# %%
+teaching.mi_explorer(sigma2=0.1, s2=1.0, K=64, d=8).show()
+
+# %% [markdown]
 # ### 3.4 The terms of ELBO$_\text{SSL}$
 #
 # With $q(z_j\mid x_j) = \mathcal N(\mu_j, \operatorname{diag} v_j)$,
@@ -853,6 +863,15 @@ axes[1].set_ylabel("accuracy")
 axes[1].set_title("calibration: only τ = σ² is calibrated")
 axes[1].legend(fontsize=8)
 run.savefig(fig, "posterior_softmax")
+
+# %% [markdown]
+# **Live: the softmax at τ against the Bayes posterior at σ².** Move τ away from σ² and watch one query's
+# probabilities separate and the mean total-variation distance over 512 queries rise from exactly zero
+# (unit-norm centres, so $\operatorname{softmax}_i(z^\top y_i/\tau)$ is the posterior precisely when
+# τ = σ²); K and d change how peaked the posterior is. Drawn once at these values in batch runs.
+
+# %%
+teaching.posterior_explorer(sigma2=0.1, tau=0.1, K=16, d=8).show()
 
 # %% [markdown]
 # ## 5 · The authors' code's objective, compared neutrally

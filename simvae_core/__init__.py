@@ -12,6 +12,7 @@ The package is layered like the paper; every arrow points down, and there is no 
 - ``claims``      the verdict mechanism: a statistic against a control or theory value, margin, seeds, CI
 - ``checks``, ``atomic``, ``repro``   input checks, atomic writes, seeds and versions (beneath them all)
 - ``cli``         ``simvae train|evaluate`` (also ``python -m simvae_core``)
+- ``teaching``    live controls (sliders) over the closed forms, for notebooks 01 and 03 (beside ``cli``)
 
 The most used names are available here, e.g. ``sc.fit``, ``sc.SSLModel``, ``sc.load_dataset``,
 ``sc.evaluate_trained``, ``sc.start_run``. They are resolved on first use, because importing torch takes

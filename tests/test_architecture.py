@@ -30,6 +30,7 @@ LAYERS = {
     "learning": 3,
     "analysis": 4,
     "cli": 5,
+    "teaching": 5,  # live controls over the closed forms, for the notebooks (beside cli)
     "__main__": 6,
     "__init__": 6,
     "__version__": 0,  # a constant at the top of __init__.py, defined before anything is imported
@@ -72,7 +73,15 @@ DEFERRED = {
         "IPython.display": "same",
         "fcntl": "POSIX only",
     },
-    "notebook/pipeline.py": {"papermill": "a notebooks extra, only to execute", "nbformat": "same"},
+    "notebook/pipeline.py": {
+        "papermill": "a notebooks extra, only to execute",
+        "nbformat": "same",
+        "ipykernel.kernelspec": "same, only to register the kernel",
+    },
+    "teaching.py": {
+        "ipywidgets": "a notebooks extra, only for the sliders",
+        "IPython.display": "present only inside a kernel",
+    },
 }
 
 

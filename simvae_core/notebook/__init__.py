@@ -5,7 +5,6 @@
 - :mod:`.figures`     the plotting style, ``savefig`` and the manifest
 - :mod:`.pipeline`    executes the notebooks (``python -m simvae_core.notebook.pipeline``)
 - :mod:`.results`     the results page and the README's table, generated from the verdicts
-- :mod:`.live`        sliders over the closed forms for teaching (notebooks 01 and 03)
 
 Importing this package does not import torch.
 """

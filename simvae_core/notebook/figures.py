@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MANIFEST = "manifest.json"
 # "1" in the environment of a batch run (the pipeline's papermill kernels, the test suite's nbval kernels):
-# no one is watching, so live controls draw once, statically (see simvae_core.notebook.live)
+# no one is watching, so live controls draw once, statically (see simvae_core.teaching)
 BATCH_ENV = "SIMVAE_BATCH_RUN"
 FORMATS = ("png", "pdf")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

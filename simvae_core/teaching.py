@@ -1,4 +1,4 @@
-"""Live controls for teaching: move σ², s², τ, K and d and watch the closed forms change.
+"""Live controls for teaching: move σ², s², τ, K and d and watch the closed forms change (notebooks 01, 03).
 
 Two explorers, used by notebooks 01 and 03:
 
@@ -26,11 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import matplotlib.pyplot as plt
 import torch
 
-from ..objectives.mi_bounds import infonce
-from ..theory import known_mi, ssl_model
-from .figures import BATCH_ENV
+from .notebook.figures import BATCH_ENV
+from .objectives.mi_bounds import infonce
+from .theory import known_mi, ssl_model
 
 TAU_RATIOS = torch.logspace(-1.5, 1.5, 41, dtype=torch.float64)  # τ/σ² for the TV curve
 SIGMA2_GRID = torch.logspace(-3, 1, 25, dtype=torch.float64)  # σ² for the MI curves
@@ -255,8 +256,6 @@ class Explorer:
     _out: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        import matplotlib.pyplot as plt
-
         unknown = set(self.values) - set(self.controls)
         if unknown:
             raise ValueError(f"no control named {sorted(unknown)}; controls: {sorted(self.controls)}")

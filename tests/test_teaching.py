@@ -9,7 +9,7 @@ import pytest
 
 matplotlib.use("agg")
 
-from simvae_core.notebook import live  # noqa: E402
+from simvae_core import teaching as live  # noqa: E402
 
 
 def test_posterior_softmax_is_bayes_exactly_at_tau_equal_sigma2():
