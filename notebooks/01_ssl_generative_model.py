@@ -16,6 +16,15 @@
 # %% [markdown]
 # # 01 · The generative model behind self-supervised learning (claim C1)
 #
+# *In the docs:* claim [C1](../docs/claims.md#c1-a-generative-model-behind-ssl) (and the bridge to
+# [C2](../docs/claims.md#c2-discriminative-ssl-induces-the-same-structure)); theory: [the
+# model](../docs/theory.md#the-model), [the group marginal](../docs/theory.md#the-group-marginal), [the
+# content posterior](../docs/theory.md#the-content-posterior), [MI between
+# views](../docs/theory.md#mutual-information-between-views), [the posterior over groups is a
+# softmax](../docs/theory.md#the-posterior-over-groups-is-a-softmax),
+# [ELBO_SSL](../docs/theory.md#elbo_ssl), [the authors' code](../docs/theory.md#the-authors-code); [how a
+# claim is checked](../docs/experiments.md#how-a-claim-is-checked).
+#
 # **Claim C1.** Semantically related samples — augmentations of one image, an image and its caption —
 # share *content* and differ in *style*. Bizeul, Schölkopf & Allen (2024) model this with a hierarchical
 # latent-variable model: for each *group* of J related samples

@@ -18,6 +18,17 @@
 # %% [markdown]
 # # 02 · Discriminative SSL and the latent-variable model (claims C2 and C3)
 #
+# *In the docs:* claims [C2](../docs/claims.md#c2-discriminative-ssl-induces-the-same-structure) and
+# [C3](../docs/claims.md#c3-style-collapses); theory: [the posterior over groups is a
+# softmax](../docs/theory.md#the-posterior-over-groups-is-a-softmax); experiments
+# [E1](../docs/experiments.md#e1-infonce-inverts-the-generator),
+# [E2](../docs/experiments.md#e2-augmentations-isolate-content),
+# [E3](../docs/experiments.md#e3-multimodal-block-identifiability),
+# [E5](../docs/experiments.md#e5-linear-gaussian-closed-form),
+# [E6](../docs/experiments.md#e6-within-group-variance-collapse),
+# [E7](../docs/experiments.md#e7-alignment-and-uniformity); [how a claim is
+# checked](../docs/experiments.md#how-a-claim-is-checked).
+#
 # **Claim C2.** Instance discrimination, contrastive InfoNCE (SimCLR, MoCo, CLIP), latent clustering (DINO,
 # SwAV) and the non-contrastive objectives (VICReg, Barlow Twins, BYOL, SimSiam) all pull the views of one
 # group together and push groups apart: they induce representations that cluster by the content `y`, like

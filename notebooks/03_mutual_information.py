@@ -16,6 +16,15 @@
 # %% [markdown]
 # # 03 · Mutual information between views (claim C4)
 #
+# *In the docs:* claim [C4](../docs/claims.md#c4-mutual-information-is-not-the-mechanism); theory: [MI
+# between views](../docs/theory.md#mutual-information-between-views),
+# [ELBO_SSL](../docs/theory.md#elbo_ssl); experiments
+# [E8](../docs/experiments.md#e8-variational-mi-bounds-benchmark),
+# [E9](../docs/experiments.md#e9-mi-saturation-in-the-ssl-model) (with [MI inside the SSL
+# model](../docs/experiments.md#mi-inside-the-ssl-model)),
+# [E10](../docs/experiments.md#e10-mi-invariance-under-bijections); [how a claim is
+# checked](../docs/experiments.md#how-a-claim-is-checked).
+#
 # **Claim C4.** The InfoNCE objective is a lower bound on the mutual information between views, and
 # never more than $\log K$ for $K$ candidates (Oord et al. 2018). The SSL model explains why the MI
 # between views is the relevant quantity — the views of a group share the content $y$, so

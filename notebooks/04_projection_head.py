@@ -16,6 +16,13 @@
 # %% [markdown]
 # # 04 · The projection head: where the collapse happens (claim C5)
 #
+# *In the docs:* claim [C5](../docs/claims.md#c5-the-projection-head); experiments
+# [E11](../docs/experiments.md#e11-style-survives-before-the-head),
+# [E12](../docs/experiments.md#e12-two-layer-linear-head-dynamics),
+# [E13](../docs/experiments.md#e13-dimensional-collapse-toys),
+# [E15](../docs/experiments.md#e15-style-probes-on-dsprites-lite) (the rendered blobs); [how a claim is
+# checked](../docs/experiments.md#how-a-claim-is-checked).
+#
 # **Claim C5.** Discriminative SSL trains an encoder `f` (representation `h = f(x)`) followed by a
 # projection head `g` (embedding `g(h)`), and the loss sees only `g(h)`. The within-group collapse of
 # claim C3 — views of one group pulled onto one point, style thrown away — is what the loss asks of `g(h)`;

@@ -16,6 +16,15 @@
 # %% [markdown]
 # # 05 · SimVAE against the VAE family (claim C6, generative half)
 #
+# *In the docs:* claim [C6](../docs/claims.md#c6-simvae-against-the-vae-family); theory:
+# [ELBO_SSL](../docs/theory.md#elbo_ssl), [the VAE family as special
+# cases](../docs/theory.md#the-vae-family-as-special-cases), [the authors'
+# code](../docs/theory.md#the-authors-code) and [experimental
+# setup](../docs/theory.md#the-authors-experimental-setup); experiments
+# [E4](../docs/experiments.md#e4-simvae-keeps-discarded-style),
+# [E14](../docs/experiments.md#e14-decoder-variance-sets-active-units); [how a claim is
+# checked](../docs/experiments.md#how-a-claim-is-checked).
+#
 # **Claim C6.** Fitting the SSL model generatively — maximising ELBO$_\text{SSL}$, in which the J views of an
 # image share a content latent — beats other VAE-family methods on *content* (class) prediction, and,
 # unlike discriminative SSL, keeps *style*.
