@@ -2,6 +2,7 @@
 #   make figures   regenerate every figure (default profile) into figures/; a notebook whose inputs and
 #                  figures are unchanged since its last run is skipped (FORCE=1 re-executes everything)
 #   make test      lint + unit tests + every notebook in the smoke profile under nbval
+#   make book      the docs, results page and executed notebooks as an offline HTML site: build/book/html/
 #   make lab       open JupyterLab on the notebooks (LAB_ARGS="--port 8899 --no-browser" passes options)
 #   make bench     training throughput (bare loop, fit per method, matmul peak), batched seeds and
 #                  augmentation speed (JSON in build/bench/); run it on a quiet machine
@@ -28,10 +29,10 @@ STAMP       := $(VENV)/.simvae-installed
 NBVAL_DIR   := build/nbval/smoke
 ONE_THREAD  := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
-.PHONY: data setup figures test bench lint format unit notebooks-test lab sync clean clear-cache help
+.PHONY: data setup figures test bench lint format unit notebooks-test lab book sync clean clear-cache help
 
 help:
-	@sed -n '1,13p' Makefile
+	@sed -n '1,14p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory data
@@ -86,6 +87,12 @@ bench: setup
 	$(PY) benchmarks/augment_vs_kornia.py
 	$(PY) benchmarks/throughput.py
 	$(PY) benchmarks/batched_seeds.py
+
+# The book (Sphinx + MyST-NB, see simvae_core/notebook/book.py): the notebooks as executed in
+# figures/executed/ (never re-executed), math by a local MathJax; open build/book/html/index.html or serve
+# the folder with `python -m http.server`. Broken internal links fail the build.
+book: setup
+	$(PY) -m simvae_core.notebook.book --out build/book
 
 lab: setup
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks
