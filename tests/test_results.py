@@ -121,3 +121,19 @@ def test_slugs_follow_github():
     )
     assert results.slug("ELBO_SSL") == "elbo_ssl"
     assert results.slug("01_ssl_generative_model") == "01_ssl_generative_model"
+
+
+def test_committed_executed_notebooks_fit_the_budget_and_hold_their_outputs():
+    executed = sorted((ROOT / "figures" / results.EXECUTED).glob("*.ipynb"))
+    for path in executed:
+        assert path.stat().st_size <= pipeline.EXECUTED_BUDGET, f"{path.name}: {path.stat().st_size} bytes"
+        nb = nbformat.read(path, as_version=4)
+        images = [
+            o
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if "image/png" in o.get("data", {})
+        ]
+        assert images, f"{path.name} holds no image: not an executed notebook"
+        assert (ROOT / "notebooks" / path.name).exists(), f"{path.name} has no source in notebooks/"
