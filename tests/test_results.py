@@ -73,15 +73,15 @@ def test_every_outcome_is_worded_as_what_it_is(repo):
     assert found[0].title == "First claim (C1)" and found[0].executed == "executed/01_a.ipynb"
     assert found[0].counts() == {"claims": 2, "held": 1, "negatives": 1, "negatives_failing": 1}
     page = results.results_page(found)
-    assert "✅ holds | claim c.held \\| with a pipe (`c.held`)" in page
-    assert "❌ not supported | claim c.not" in page and "not supported at this budget: 0.001" in page
-    assert "✅ fails, as a negative control must | claim c.neg" in page
+    assert "✔ holds | claim c.held \\| with a pipe (`c.held`)" in page
+    assert "✘ not supported | claim c.not" in page and "not supported at this budget: 0.001" in page
+    assert "✔ fails, as a negative control must | claim c.neg" in page
     assert "0.02 [0.01, 0.03]" in page and "> 0.005 (fixed before the run)" in page
     assert "profile `default` · seed 0 · code `git:abc`" in page and "seeds per claim: 3" in page
     assert '<img src="01_a/plot.png"' in page and "[executed/01_a.ipynb](executed/01_a.ipynb)" in page
     assert "no verdicts yet" in page  # 02_b has not run
     table = results.readme_table(found)
-    assert "⚠️ 1 of 2 claims hold; 1 of 1 negative controls fail as they must (1 not supported" in table
+    assert "⚠️ 1 of 2 claims hold; 1 of 1 negative control fails as it must (1 not supported" in table
     assert "[details](figures/README.md#01_a), [executed](figures/executed/01_a.ipynb)" in table
 
 
@@ -102,8 +102,8 @@ def test_a_changed_verdict_makes_the_pages_stale_until_regenerated(repo):
 
 
 def test_a_negative_control_that_passes_is_flagged():
-    assert results.verdict_label(_claim("x", True, expect="fail")) == "❌ negative control PASSED"
-    assert results.verdict_label(_claim("x", False, enforced=True)) == "❌ FAILS"
+    assert results.verdict_label(_claim("x", True, expect="fail")) == "✘ negative control PASSED"
+    assert results.verdict_label(_claim("x", False, enforced=True)) == "✘ FAILS"
 
 
 def test_a_readme_without_markers_gets_instructions(repo):

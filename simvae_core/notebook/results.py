@@ -57,12 +57,14 @@ class NotebookResult:
 
 
 def verdict_label(claim: dict[str, Any]) -> str:
-    """One short phrase per outcome; a claim that did not hold is never worded as a success."""
+    """One short phrase per outcome; a claim that did not hold is never worded as a success. The marks
+    are ✔ / ✘ (in every common text font, unlike emoji, which a browser without an emoji font shows as
+    empty boxes)."""
     if claim["expect"] == "fail":
-        return "✅ fails, as a negative control must" if not claim["passed"] else "❌ negative control PASSED"
+        return "✔ fails, as a negative control must" if not claim["passed"] else "✘ negative control PASSED"
     if claim["passed"]:
-        return "✅ holds" if claim["enforced"] else "✅ holds (reported only)"
-    return "❌ not supported" if not claim["enforced"] else "❌ FAILS"
+        return "✔ holds" if claim["enforced"] else "✔ holds (reported only)"
+    return "✘ not supported" if not claim["enforced"] else "✘ FAILS"
 
 
 def _num(x: float) -> str:
@@ -153,7 +155,11 @@ def summary_line(result: NotebookResult) -> str:
     n = result.counts()
     line = f"{n['held']} of {n['claims']} claims hold"
     if n["negatives"]:
-        line += f"; {n['negatives_failing']} of {n['negatives']} negative controls fail as they must"
+        one = n["negatives"] == 1
+        line += (
+            f"; {n['negatives_failing']} of {n['negatives']} negative control{'' if one else 's'} "
+            f"fail{'s' if one else ''} as {'it' if one else 'they'} must"
+        )
     return line
 
 
