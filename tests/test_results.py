@@ -76,7 +76,8 @@ def test_every_outcome_is_worded_as_what_it_is(repo):
     assert "✔ holds | claim c.held \\| with a pipe (`c.held`)" in page
     assert "✘ not supported | claim c.not" in page and "not supported at this budget: 0.001" in page
     assert "✔ fails, as a negative control must | claim c.neg" in page
-    assert "0.02 [0.01, 0.03]" in page and "> 0.005 (fixed before the run)" in page
+    assert "0.02 [0.01, 0.03]; > 0.005 (fixed before the run)" in page
+    assert "accuracy: 0.7 [0.69, 0.71] vs VAE (control) 0.7 [0.69, 0.71]" in page
     assert "profile `default` · seed 0 · code `git:abc`" in page and "seeds per claim: 3" in page
     assert '<img src="01_a/plot.png"' in page and "[executed/01_a.ipynb](executed/01_a.ipynb)" in page
     assert "no verdicts yet" in page  # 02_b has not run

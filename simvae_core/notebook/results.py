@@ -214,35 +214,33 @@ def results_page(results: list[NotebookResult]) -> str:
         if r.verdicts is None:
             continue
         lines += ["", _provenance(r), ""]
-        lines += [
-            "| | claim | statistic | value | reference | difference (95 % CI) | criterion | note |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for c in r.claims:
-            ref = c["reference"]
-            lines.append(
-                "| "
-                + " | ".join(
-                    [
-                        verdict_label(c),
-                        f"{_cell(c['claim'])} (`{c['id']}`)",
-                        _cell(c["statistic"]),
-                        _estimate(c["value"]),
-                        f"{_cell(ref['name'])} ({ref['kind']}): {_estimate(ref)}",
-                        _estimate(c["difference"]),
-                        f"{_criterion(c)} ({_cell(c['threshold_source'])})",
-                        _cell(c.get("note", "")),
-                    ]
-                )
-                + " |"
-            )
         if r.figures:
-            lines += [""]
             for key in r.figures:
                 alt = Path(key).stem.replace("_", " ")
                 lines.append(
                     f'<a href="{key}"><img src="{key}" width="{THUMB_WIDTH}" alt="{alt}" title="{alt}"></a>'
                 )
+            lines.append("")
+        lines += [
+            "| | claim | measured: value vs reference | difference (95 % CI) and criterion |",
+            "| --- | --- | --- | --- |",
+        ]
+        for c in r.claims:
+            ref = c["reference"]
+            note = f" — *{_cell(c['note'])}*" if c.get("note") else ""
+            lines.append(
+                "| "
+                + " | ".join(
+                    [
+                        verdict_label(c),
+                        f"{_cell(c['claim'])} (`{c['id']}`){note}",
+                        f"{_cell(c['statistic'])}: {_estimate(c['value'])} vs {_cell(ref['name'])} "
+                        f"({ref['kind']}) {_estimate(ref)}",
+                        f"{_estimate(c['difference'])}; {_criterion(c)} ({_cell(c['threshold_source'])})",
+                    ]
+                )
+                + " |"
+            )
     return "\n".join(lines) + "\n"
 
 
