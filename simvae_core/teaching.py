@@ -49,6 +49,14 @@ def _check(name: str, value: Any, low: float, high: float, integer: bool = False
         raise ValueError(f"{name} must be {kind} in [{low:g}, {high:g}], got {value!r}")
 
 
+def _check_controls(sigma2: Any, K: Any, d: Any, d_min: int, **variances: Any) -> None:
+    """The sliders' ranges, checked before any work: σ² and the other variances, K, d."""
+    for name, value in {"sigma2": sigma2, **variances}.items():
+        _check(name, value, 1e-4, 100)
+    _check("K", K, 2, 4096, integer=True)
+    _check("d", d, d_min, 512, integer=True)
+
+
 # ------------------------------------------------------------------------------------------ posterior
 
 
@@ -81,10 +89,7 @@ def posterior_state(
     sigma2: float = 0.1, tau: float = 0.1, K: int = 16, d: int = 8, *, seed: int = 0, n_queries: int = 512
 ) -> PosteriorState:
     """Bayes posterior over K unit-norm groups at σ² against the InfoNCE softmax at τ (module docstring)."""
-    _check("sigma2", sigma2, 1e-4, 100)
-    _check("tau", tau, 1e-4, 100)
-    _check("K", K, 2, 4096, integer=True)
-    _check("d", d, 2, 512, integer=True)  # unit-norm centres need a sphere of dimension ≥ 1
+    _check_controls(sigma2, K, d, d_min=2, tau=tau)  # unit-norm centres need a sphere of dimension ≥ 1
     centres, z = _centres_and_queries(sigma2, K, d, n_queries, seed)
     bayes = ssl_model.posterior_over_groups(z, centres, sigma2)  # (n, K)
 
@@ -180,10 +185,7 @@ def mi_state(
     sigma2: float = 0.1, s2: float = 1.0, K: int = 64, d: int = 8, *, seed: int = 0, n_batches: int = 4
 ) -> MIState:
     """The views' MI over σ² with InfoNCE's ceiling log K and its analytic-critic value (module docstring)."""
-    _check("sigma2", sigma2, 1e-4, 100)
-    _check("s2", s2, 1e-4, 100)
-    _check("K", K, 2, 4096, integer=True)
-    _check("d", d, 1, 512, integer=True)
+    _check_controls(sigma2, K, d, d_min=1, s2=s2)
     _check("n_batches", n_batches, 1, 10_000, integer=True)
     g = torch.Generator().manual_seed(seed)
     grid = SIGMA2_GRID.clone()

@@ -61,10 +61,11 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import repro
+from . import results
+from .pipeline import project_root
 
-EXECUTED = "executed"  # the executed notebooks' folder inside the figures folder
-RESULTS_PAGE = "figures/README.md"
+EXECUTED = results.EXECUTED  # the executed notebooks' folder inside the figures folder
+RESULTS_PAGE = f"figures/{results.RESULTS_PAGE}"
 LANDING = "docs/index"
 # links: [text](target "title") and ![alt](target); raw HTML src="..." / href="..."
 _MD_LINK = re.compile(
@@ -83,11 +84,6 @@ BROKEN = re.compile(
     r"Unknown target name|myst\.xref_ambiguous|image not found|file not found",
     re.IGNORECASE,
 )
-
-
-def project_root() -> Path:
-    root = repro.repo_root()
-    return root if root is not None else Path.cwd()
 
 
 @dataclass

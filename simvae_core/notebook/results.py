@@ -138,11 +138,6 @@ def collect(root: Path, figures_dir: Path | None = None) -> list[NotebookResult]
     return out
 
 
-def _anchor(result: NotebookResult) -> str:
-    """The GitHub-style slug of the notebook's heading on the results page."""
-    return slug(f"{result.name}")
-
-
 def slug(heading: str) -> str:
     """GitHub's (and MyST's) heading anchor: lower case, punctuation dropped, spaces to hyphens."""
     text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
@@ -197,7 +192,7 @@ def results_page(results: list[NotebookResult]) -> str:
     ]
     for r in results:
         executed = f"[open]({r.executed})" if r.executed else "not committed yet"
-        lines.append(f"| [{r.name}](#{_anchor(r)}) · {_cell(r.title)} | {summary_line(r)} | {executed} |")
+        lines.append(f"| [{r.name}](#{slug(r.name)}) · {_cell(r.title)} | {summary_line(r)} | {executed} |")
     for r in results:
         lines += ["", f"## {r.name}", "", f"**{_cell(r.title)}** — {summary_line(r)}.", ""]
         source = f"../notebooks/{r.name}.ipynb"
@@ -259,7 +254,7 @@ def readme_table(results: list[NotebookResult]) -> str:
             verdict = f"{icon} {verdict}"
             if not_supported:
                 verdict += f" ({len(not_supported)} not supported at this budget)"
-        link = f"[details](figures/README.md#{_anchor(r)})"
+        link = f"[details](figures/README.md#{slug(r.name)})"
         if r.executed:
             link += f", [executed](figures/{r.executed})"
         lines.append(f"| [{r.name}](notebooks/{r.name}.ipynb) | {_cell(r.title)} | {verdict}: {link} |")
