@@ -38,6 +38,7 @@ from ..data import as_float
 from ..objectives import discriminative
 from ..objectives.elbo import reparameterize
 from ..objectives.output import LossOutput
+from .distributed import current, global_batch
 from .nets import build_encoder
 
 __all__ = [
@@ -124,7 +125,7 @@ class VAEModel(nn.Module):
         device = flat.device
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
             mu, logvar = self.posterior(flat)  # (B·J, d) each
-            z = reparameterize(mu.float(), logvar.float(), generator)  # float32 even under autocast
+            z = self._reparameterize(mu.float(), logvar.float(), generator)  # float32 even under autocast
             x_params = self.decoder(z)
         # The decoder variance only enters a Gaussian likelihood (the Bernoulli has none of its own).
         decoder_logvar = self.decoder_logvar if self.likelihood == "gaussian" else None
@@ -138,6 +139,17 @@ class VAEModel(nn.Module):
             decoder_logvar=decoder_logvar,
             **self.loss_options,
         )
+
+    @staticmethod
+    def _reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """z = μ + σ·ε. In a distributed ``fit`` every rank draws the noise of the global batch (the same
+        generator state on every rank) and keeps its own rows, so ε does not depend on the number of ranks."""
+        rank, size = current()
+        if size == 1:
+            return reparameterize(mu, logvar, generator)
+        n = mu.shape[0]
+        eps = torch.randn((size * n, *mu.shape[1:]), generator=generator, dtype=mu.dtype, device=mu.device)
+        return mu + torch.exp(0.5 * logvar) * eps[rank * n : (rank + 1) * n]
 
     def after_step(self) -> None:
         """Nothing besides the gradient step."""
@@ -379,7 +391,7 @@ class SimCLRModel(EmbeddingModel):
         self.temperature = check_positive(temperature, "temperature")
 
     def objective(self, views, index, amp):
-        _, e = self._views_forward(views, amp)
+        (e,) = global_batch(self._views_forward(views, amp)[1])
         return discriminative.nt_xent(e, self.temperature, return_terms=True)
 
 
@@ -405,7 +417,7 @@ class VICRegModel(EmbeddingModel):
             self.weights[name] = check_positive(value, name, allow_zero=True)
 
     def objective(self, views, index, amp):
-        _, e = self._views_forward(views, amp)
+        (e,) = global_batch(self._views_forward(views, amp)[1])
         return discriminative.vicreg(e, **self.weights, return_terms=True)
 
 
@@ -419,7 +431,7 @@ class BarlowTwinsModel(EmbeddingModel):
         self.lambd = check_positive(lambd, "lambd", allow_zero=True)
 
     def objective(self, views, index, amp):
-        _, e = self._views_forward(views, amp)
+        (e,) = global_batch(self._views_forward(views, amp)[1])
         return discriminative.barlow_twins(e, self.lambd, return_terms=True)
 
 
@@ -459,6 +471,7 @@ class MoCoModel(EmbeddingModel):
         _, q = self._views_forward(views, amp)  # (B, J, e)
         with torch.no_grad():
             _, k = self._views_forward(views, amp, self.target)
+        q, k = global_batch(q, k)  # every rank enqueues the global batch's keys: identical queues
         queue = self.queue.clone()  # enqueued after the step, so the graph keeps this version
         if self.symmetric:
             out = discriminative.moco_symmetric(q, k, queue, self.temperature, return_terms=True)
@@ -519,7 +532,7 @@ class InstanceDiscriminationModel(EmbeddingModel):
         self._pending: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def objective(self, views, index, amp):
-        _, e = self._views_forward(views, amp)  # (B, J, e)
+        e, index = global_batch(self._views_forward(views, amp)[1], index)  # (B, J, e), (B,)
         if self.parametric:
             z = F.normalize(e, dim=-1)
             logits = z @ F.normalize(self.prototypes, dim=1).T / self.temperature  # (B, J, N)
@@ -560,7 +573,8 @@ class BYOLModel(EmbeddingModel):
             p = self.predictor(e.reshape(B * J, -1))
         with torch.no_grad():
             _, t = self._views_forward(views, amp, self.target)
-        return discriminative.byol(p.float().reshape(B, J, -1), t, return_terms=True)
+        p, t = global_batch(p.float().reshape(B, J, -1), t)
+        return discriminative.byol(p, t, return_terms=True)
 
     @torch.no_grad()
     def after_step(self) -> None:
@@ -582,7 +596,8 @@ class SimSiamModel(EmbeddingModel):
         B, J, _ = e.shape
         with torch.autocast(device_type=e.device.type, dtype=torch.bfloat16, enabled=amp):
             p = self.predictor(e.reshape(B * J, -1))
-        return discriminative.simsiam(p.float().reshape(B, J, -1), e, return_terms=True)
+        p, e = global_batch(p.float().reshape(B, J, -1), e)
+        return discriminative.simsiam(p, e, return_terms=True)
 
 
 class _PrototypeHead(nn.Module):
@@ -648,6 +663,7 @@ class DINOModel(_PrototypeModel):
         _, s = self._views_forward(views, amp, student)  # (B, J, K)
         with torch.no_grad():
             _, t = self._views_forward(views, amp, self.teacher)
+        s, t = global_batch(s, t)  # the centre moves with the global batch's mean: identical on every rank
         self._pending = t
         return discriminative.dino(
             s, t, self.center, self.student_temperature, self.teacher_temperature, return_terms=True
@@ -691,6 +707,7 @@ class SwAVModel(_PrototypeModel):
             w = self.scores.prototypes.weight
             w.copy_(F.normalize(w, dim=1))
         _, s = self._views_forward(views, amp, _Online(self.encoder, self.scores))  # (B, J, K)
+        (s,) = global_batch(s)  # Sinkhorn's equal-partition constraint is over the global batch
         return discriminative.swav(
             s, self.temperature, self.epsilon, self.sinkhorn_iterations, return_terms=True
         )
@@ -718,6 +735,7 @@ class CLIPModel(EmbeddingModel):
             raise ValueError(f"CLIP takes exactly 2 views (one per modality), got {views.shape[1]}")
         a = self._views_forward(views[:, :1], amp)[1]
         b = self._views_forward(views[:, 1:], amp, _Online(self.encoder_b, self.head_b))[1]
+        a, b = global_batch(a, b)
         temperature = discriminative.clip_temperature(self.log_scale)
         out = discriminative.clip(torch.cat([a, b], dim=1), temperature, return_terms=True)
         out.terms["temperature"] = temperature.detach()

@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import os
 import time
@@ -43,6 +44,7 @@ from ..atomic import ensure_writable_dir
 from ..checks import check_choice, check_int, check_positive, did_you_mean, trusted_inputs
 from ..data import Dataset, as_float, load_dataset
 from . import cache as model_cache
+from . import distributed as dist_tools
 from .augment import PRESETS, Augmenter, get_augment_config
 from .checkpoint import CHECKPOINT, check_resumable, data_fingerprint, load_checkpoint, save_checkpoint
 from .methods import Method, get_method
@@ -108,6 +110,7 @@ _RUN_OPTIONS = {
     "log_every",
     "callback",
     "cache",
+    "distributed",
 }
 
 # The authors' optimiser and batch (they train 400 epochs; epochs stay the explicit argument of fit).
@@ -181,7 +184,7 @@ def _validate_config(c: TrainConfig, method: Method) -> None:
         raise ValueError(f"lr must be a positive finite number, got {c.lr!r}")
     check_positive(c.eps, "eps")
     check_positive(c.weight_decay, "weight_decay", allow_zero=True)
-    check_choice(c.optimizer, ("adam", "adamw"), "optimizer")
+    check_choice(c.optimizer, ("adam", "adamw", "sgd"), "optimizer")
     check_choice(c.arch, ("auto", *ARCHITECTURES), "arch")
     check_choice(c.augment, PRESETS, "augment")
     check_choice(c.likelihood, ("bernoulli", "gaussian"), "likelihood")
@@ -290,6 +293,16 @@ def build_model(
         loss=spec.loss,
         loss_options=config.loss_options,
     )
+
+
+def _optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
+    """Adam / AdamW (``lr``, ``eps``, ``weight_decay``) or SGD with momentum 0.9 (``eps`` unused)."""
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(
+            model.parameters(), lr=config.lr, momentum=0.9, weight_decay=config.weight_decay
+        )
+    opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
+    return opt_cls(model.parameters(), lr=config.lr, eps=config.eps, weight_decay=config.weight_decay)
 
 
 def initial_model(trained: TrainedModel, data: Any) -> TrainedModel:
@@ -437,6 +450,9 @@ def fit(
         )
     if cache is not False and cache is not True:
         ensure_writable_dir(cache, "cache")
+    distributed = run_kw.pop("distributed", "auto")
+    if distributed not in ("auto", True, False):
+        raise ValueError(f"distributed must be 'auto', True or False, got {distributed!r}")
     base = dict(AUTHORS_PRESET) if preset == "authors" else {}
     device = repro.default_device(cfg_kw.get("device"))  # an unavailable device fails here
     dataset_name, train_x, has_views = _training_tensor(data)
@@ -470,7 +486,30 @@ def fit(
     _check_data(train_x, has_views, config.likelihood, generative=spec.model is None)
     if config.max_train is not None:
         train_x = train_x[: config.max_train]
-    return _train(spec, config, train_x, x_shape, has_views, device, **run_kw)
+    rank, size, device = dist_tools.join(distributed, device)
+    if size > 1 and (config.batch_size % size or train_x.shape[0] < config.batch_size):
+        raise ValueError(
+            f"batch_size is the global batch, split evenly over the {size} processes: "
+            f"{config.batch_size} does not split into {size} equal shards"
+            if config.batch_size % size
+            else f"batch_size {config.batch_size} exceeds the {train_x.shape[0]} training groups"
+        )
+    with dist_tools.training_world(rank, size):
+        return _train(spec, config, train_x, x_shape, has_views, device, **run_kw)
+
+
+class _Step(nn.Module):
+    """``model.training_loss`` as a module's forward, so that DistributedDataParallel can wrap it."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self, views: torch.Tensor, index: torch.Tensor, generator: torch.Generator, amp: bool
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        out = self.model.training_loss(views, index, generator=generator, amp=amp)
+        return out.loss, out.terms
 
 
 def _train(
@@ -489,6 +528,8 @@ def _train(
     callback: Callable[[int, TrainedModel], Any] | None = None,
     cache: bool | str | os.PathLike = False,
 ) -> TrainedModel:
+    rank, size = dist_tools.current()
+    lead = rank == 0  # only rank 0 writes checkpoints, cache entries and progress
     amp = config.amp if config.amp is not None else device.type == "cuda"
     ckpt_path = Path(checkpoint_dir) / CHECKPOINT if checkpoint_dir is not None else None
     use_cache = cache is not False and model_cache.cache_enabled()
@@ -499,7 +540,7 @@ def _train(
         resolved = {k: v for k, v in config.as_dict().items() if k not in ("device", "amp")}
         entry_key = model_cache.cache_key(resolved, fingerprint, device=device.type, amp=amp, preset=preset)
         entry = model_cache.load_entry(entry_key, cache_where)
-        if entry is not None:
+        if dist_tools.all_agree(entry is not None, device):  # every rank loads it, or every rank trains
             return _trained_from_state(entry, config, device)
     state = None
     if ckpt_path is not None and resume and ckpt_path.exists():
@@ -510,9 +551,11 @@ def _train(
 
     init_gen = torch.Generator().manual_seed(config.seed)
     n = train_x.shape[0]
-    model = build_model(config, x_shape, init_gen, n_train=n).to(device)
-    opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
-    optimizer = opt_cls(model.parameters(), lr=config.lr, eps=config.eps, weight_decay=config.weight_decay)
+    model = build_model(config, x_shape, init_gen, n_train=n)
+    if size > 1:
+        dist_tools.synchronise_batchnorm(model)  # BatchNorm statistics of the global batch
+    model = model.to(device)
+    optimizer = _optimizer(config, model)
 
     aug_config = get_augment_config(config.augment)
     if config.clean_view:
@@ -534,6 +577,20 @@ def _train(
         order_gen.set_state(state["order_gen"])
         history = state["history"]
         start_epoch = int(state["epoch"])
+    step_module: nn.Module = _Step(model)
+    if size > 1:
+        # buffers (EMA targets, queues, centres, BatchNorm statistics) are kept identical by construction:
+        # every rank applies the same updates to the global batch, so DDP need not broadcast them
+        ddp = nn.parallel.DistributedDataParallel
+        no_sync = (  # torch 2.13 renamed the switch
+            {"forward_sync_buffers": False}
+            if "forward_sync_buffers" in inspect.signature(ddp.__init__).parameters
+            else {"broadcast_buffers": False}
+        )
+        step_module = ddp(
+            step_module, device_ids=[device.index] if device.type == "cuda" else None, **no_sync
+        )
+    if state is not None and lead:
         # always said, progress bar or not: continuing an earlier run should never be a surprise
         print(
             f"resuming {config.method} from {ckpt_path}: {start_epoch} of {config.epochs} epochs done",
@@ -561,8 +618,7 @@ def _train(
             views = as_float(batch)  # (B, J, *x_shape)
         else:
             views = augmenter.apply_params(batch, dict(draws), config.n_views)  # (B, J, C, H, W) in [0, 1]
-        out = model.training_loss(views, idx, generator=noise_gen, amp=amp)
-        return out.loss, out.terms
+        return step_module(views, idx, noise_gen, amp)
 
     def run_state() -> dict[str, Any]:
         """What a checkpoint and a cache entry both hold: the model and how it was trained."""
@@ -581,7 +637,7 @@ def _train(
         }
 
     bar = None
-    if progress:
+    if progress and lead:
         bar = tqdm(
             total=config.epochs * steps_per_epoch,
             initial=start_epoch * steps_per_epoch,
@@ -598,9 +654,11 @@ def _train(
             draws = epoch_draws(steps_per_epoch)
             step_loss = torch.zeros(steps_per_epoch, device=device)  # read once, after the epoch
             sums: dict[str, torch.Tensor] = {}
+            shard = config.batch_size // size  # this rank's rows of each global batch
             with trusted_inputs():  # fit checked data and options: no value check reads back per step
                 for step in range(steps_per_epoch):
-                    rows = slice(step * config.batch_size, (step + 1) * config.batch_size)
+                    first = step * config.batch_size + rank * shard
+                    rows = slice(first, first + shard)
                     idx = perm[rows]
                     loss, terms = group_loss(train_x[idx], idx, {k: v[rows] for k, v in draws.items()})
                     optimizer.zero_grad(set_to_none=True)
@@ -612,6 +670,9 @@ def _train(
                         sums[key] = sums.get(key, 0.0) + value
                     if bar is not None and (step + 1) % log_every == 0:
                         bar.update(log_every)
+            if size > 1:  # the VAE family's losses and terms are local means: their mean is the global one
+                step_loss = dist_tools.average(step_loss)
+                sums = {key: dist_tools.average(torch.as_tensor(value)) for key, value in sums.items()}
             _check_epoch_finite(step_loss, config, epoch)
             if device.type == "cuda":
                 torch.cuda.synchronize()
@@ -628,7 +689,11 @@ def _train(
             if callback is not None:
                 callback(epoch + 1, TrainedModel(model, config, history, device))
                 model.train()
-            if ckpt_path is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == config.epochs):
+            if (
+                lead
+                and ckpt_path is not None
+                and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == config.epochs)
+            ):
                 save_checkpoint(
                     ckpt_path,
                     {
@@ -638,8 +703,9 @@ def _train(
                         "epoch": epoch + 1,
                     },
                 )
+            dist_tools.barrier()  # no rank runs ahead of the saved epoch
     except KeyboardInterrupt:
-        if ckpt_path is not None:
+        if ckpt_path is not None and lead:
             saved = ckpt_path.exists()
             where = f"the last completed epoch is saved in {ckpt_path}" if saved else "no epoch was completed"
             print(f"interrupted: {where}; call fit again with the same checkpoint_dir to resume", flush=True)
@@ -648,12 +714,13 @@ def _train(
         if bar is not None:
             bar.close()
     model.eval()
-    if entry_key is not None:
+    if entry_key is not None and lead:
         model_cache.store_entry(
             entry_key,
             {**run_state(), "training_code": model_cache.training_code_version()},
             cache_where,
         )
+    dist_tools.barrier()
     return TrainedModel(model, config, history, device)
 
 
