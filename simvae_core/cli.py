@@ -5,8 +5,9 @@
     simvae evaluate --checkpoint runs/simvae/last.pt
 
 ``train`` writes ``<out>/last.pt`` (a checkpoint after every epoch; running the same command again resumes)
-and ``<out>/metrics.json``. ``evaluate`` writes ``<out>/eval.json`` (default: next to the checkpoint) with
-content probes on the class labels and style probes on augmentation parameters of held-out views. Both
+and ``<out>/metrics.json``. Under ``torchrun --nproc_per_node N -m simvae_core train ...`` every process
+trains its shard of the global batch (``batch_size``) and rank 0 alone writes both files.
+``evaluate`` writes ``<out>/eval.json`` (default: next to the checkpoint) with content probes on the class labels and style probes on augmentation parameters of held-out views. Both
 JSON files carry the full config, the seed, the code version and the package versions.
 
 Everything that can be checked before work starts is: the output folder is writable, the device exists,
@@ -80,6 +81,10 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         progress=not args.no_progress,
         **options,
     )
+    from .learning.distributed import world
+
+    if world()[0] != 0:  # a torchrun job: rank 0 writes the metrics and reports, the others only train
+        return 0
     metrics = {
         "config": trained.config.as_dict(),
         "seed": args.seed,

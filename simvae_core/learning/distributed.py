@@ -270,8 +270,11 @@ def synchronise_batchnorm(module: nn.Module) -> nn.Module:
 
     def convert(bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
         if id(bn) not in done:
-            new = GlobalBatchNorm(bn.num_features, bn.eps, bn.momentum, bn.affine, bn.track_running_stats)
-            new = new.to(next(iter(bn.state_dict().values())).device) if bn.state_dict() else new
+            like = next((t for t in (bn.weight, bn.running_mean) if t is not None), None)
+            where = {} if like is None else {"device": like.device, "dtype": like.dtype}
+            new = GlobalBatchNorm(
+                bn.num_features, bn.eps, bn.momentum, bn.affine, bn.track_running_stats, **where
+            )
             new.load_state_dict(bn.state_dict())
             if bn.affine:  # the same Parameter objects: an optimiser built before still updates them
                 new.weight, new.bias = bn.weight, bn.bias
