@@ -7,8 +7,9 @@
 ``train`` writes ``<out>/last.pt`` (a checkpoint after every epoch; running the same command again resumes)
 and ``<out>/metrics.json``. Under ``torchrun --nproc_per_node N -m simvae_core train ...`` every process
 trains its shard of the global batch (``batch_size``) and rank 0 alone writes both files.
-``evaluate`` writes ``<out>/eval.json`` (default: next to the checkpoint) with content probes on the class labels and style probes on augmentation parameters of held-out views. Both
-JSON files carry the full config, the seed, the code version and the package versions.
+``evaluate`` writes ``<out>/eval.json`` (default: next to the checkpoint) with content probes on the class
+labels and style probes on augmentation parameters of held-out views. Both JSON files carry the full config,
+the seed, the code version and the package versions.
 
 Everything that can be checked before work starts is: the output folder is writable, the device exists,
 ``--set`` names known options with values of the right type, the checkpoint can be loaded. A failure is
