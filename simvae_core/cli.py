@@ -80,6 +80,7 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         seed=args.seed,
         checkpoint_dir=out,
         progress=not args.no_progress,
+        **({"cache": True} if args.cache else {}),
         **options,
     )
     from .learning.distributed import world
@@ -180,6 +181,12 @@ def _parser() -> argparse.ArgumentParser:
         "--set", action="append", default=[], metavar="KEY=VALUE", help="any fit() option, e.g. sigma2=0.15"
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--cache",
+        action="store_true",
+        help="also store the trained model in the model cache ($SIMVAE_CACHE_DIR), under the key that "
+        "fit(..., cache=True) with the same options computes, so a notebook loads it instead of training",
+    )
     evaluate = sub.add_parser(
         "evaluate", help="probe a trained model's representation", formatter_class=Formatter
     )

@@ -143,15 +143,30 @@ def test_distributed_true_without_torchrun_says_how(monkeypatch):
         fit("simclr", ddp_worker.data("gray"), **ddp_worker.options("simclr"), distributed=True)
 
 
-def test_torchrun_cli_trains_and_rank_zero_writes(tmp_path):
+def test_torchrun_cli_trains_and_rank_zero_writes(tmp_path, monkeypatch):
     """`torchrun --nproc_per_node 2 -m simvae_core train ...`: one checkpoint and one metrics file (rank 0),
-    holding the model that one process trains with the same global batch. (SimVAE: on digits SimCLR's
-    19 steps already move by 1e-3 between one and two threads of one process, too chaotic to compare.)"""
+    holding the model that one process trains with the same global batch; with ``--cache`` the model is
+    stored where ``fit(..., cache=True)`` with the same options finds it (how a notebook loads it).
+    SimVAE, because on digits SimCLR's 19 steps already move by 1e-3 between one and two threads of one
+    process: too chaotic to compare."""
     from simvae_core.learning.train import model_from_checkpoint
 
     sets = ["optimizer=sgd", "lr=0.001", "batch_size=64", "latent_dim=4"]
-    args = ["--method", "simvae", "--data", "digits", "--epochs", "1", "--seed", "2", "--no-progress"]
+    args = [
+        "--method",
+        "simvae",
+        "--data",
+        "digits",
+        "--epochs",
+        "1",
+        "--seed",
+        "2",
+        "--no-progress",
+        "--cache",
+    ]
+    cache, out = tmp_path / "cache", tmp_path / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).parents[1])}
+    env.update(SIMVAE_CACHE_DIR=str(cache), SIMVAE_CACHE="on")
     cmd = [
         sys.executable,
         "-m",
@@ -167,23 +182,18 @@ def test_torchrun_cli_trains_and_rank_zero_writes(tmp_path):
         "train",
         *args,
         "--out",
-        str(tmp_path),
+        str(out),
     ]
     cmd += [f"--set={s}" for s in sets if not s.startswith("latent_dim")] + ["--latent-dim", "4"]
     run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-6000:]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt", "metrics.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["last.pt", "metrics.json"]
+    assert len(list(cache.iterdir())) == 1  # one cache entry, from rank 0
     assert run.stdout.count('"final_epoch"') == 1  # one report, from rank 0
-    ddp = model_from_checkpoint(tmp_path / "last.pt", device="cpu")
-    alone = fit(
-        "simvae",
-        "digits",
-        epochs=1,
-        seed=2,
-        latent_dim=4,
-        optimizer="sgd",
-        lr=0.001,
-        batch_size=64,
-        progress=False,
-    )
+    ddp = model_from_checkpoint(out / "last.pt", device="cpu")
+    options = dict(epochs=1, seed=2, latent_dim=4, optimizer="sgd", lr=0.001, batch_size=64, progress=False)
+    alone = fit("simvae", "digits", **options)
     assert _relative(ddp_worker.state(ddp), ddp_worker.state(alone)) < TOLERANCE
+    monkeypatch.setenv("SIMVAE_CACHE", "on")
+    loaded = fit("simvae", "digits", **options, cache=str(cache))
+    assert loaded.from_cache and _relative(ddp_worker.state(loaded), ddp_worker.state(ddp)) == 0.0
