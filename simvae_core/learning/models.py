@@ -20,6 +20,12 @@ representation) and output ``embed_dim``. The losses themselves are pure functio
 
 All state that changes during training (EMA weights, queue, memory bank, centre, the step counter) lives in
 parameters and buffers, so a checkpoint's ``state_dict`` resumes a run exactly.
+
+In a distributed ``fit`` every objective passes what it compares across the batch through
+:func:`~simvae_core.learning.distributed.global_batch` (embeddings with gradient, MoCo's keys, DINO's
+teacher outputs, instance indices), so the loss, the queue, the memory bank and the centre are those of the
+global batch on every rank; the VAE family's losses are per group, and DDP's average of the gradients is
+already the global one.
 """
 
 from __future__ import annotations

@@ -20,6 +20,10 @@
   device generator re-seeded from ``(seed, epoch)`` at the start of each epoch, so the checkpoint holds no
   device-specific state. An interrupted run that is resumed gives the same parameters as one that never
   stopped (on the same device), and a run written on CUDA resumes on a CPU.
+- Under ``torchrun`` (or with ``distributed=True``) every process trains its shard of the global batch
+  with DistributedDataParallel (:mod:`simvae_core.learning.distributed`): one permutation and the global
+  batch's augmentation parameters and noise on every rank, each keeping its rows; losses on the gathered
+  global batch; rank 0 writes. Two processes reproduce one with the same ``batch_size`` to float rounding.
 """
 
 from __future__ import annotations
@@ -417,7 +421,9 @@ def fit(
     ``preset="authors"`` (the authors' optimiser and batch; explicit options win), ``callback``
     (``callback(epoch, trained)`` after every epoch, e.g. to track a representation during training),
     ``cache`` (True, or a folder: reuse a finished model trained with the same configuration, data, device
-    and training code, and store the one trained here; see :mod:`simvae_core.learning.cache`).
+    and training code, and store the one trained here; see :mod:`simvae_core.learning.cache`),
+    ``distributed`` (``"auto"``: train on every process of a torchrun job or an initialised process group;
+    ``True`` insists; ``False`` trains alone; ``batch_size`` stays the global batch).
 
     A view tensor with more views per group than ``n_views`` is a *pool*: every step draws ``n_views``
     distinct views of each group from it (fresh pairs each epoch, like fresh augmentations). Without
