@@ -87,6 +87,7 @@ bench: setup
 	$(PY) benchmarks/augment_vs_kornia.py
 	$(PY) benchmarks/throughput.py
 	$(PY) benchmarks/batched_seeds.py
+	$(PY) benchmarks/ddp_throughput.py
 
 # The book (Sphinx + MyST-NB, see simvae_core/notebook/book.py): the notebooks as executed in
 # figures/executed/ (never re-executed), math by a local MathJax; open build/book/html/index.html or serve
