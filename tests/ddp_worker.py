@@ -24,6 +24,8 @@ CASES = {
     "clip": ("clip", "gray", {}),
     "moco": ("moco", "gray", {"queue_size": 40}),
     "instance_discrimination": ("instance_discrimination", "gray", {}),
+    "instance_parametric": ("instance_discrimination", "gray", {"parametric": True}),
+    "moco_symmetric": ("moco", "gray", {"queue_size": 40, "symmetric": True}),
     "vicreg": ("vicreg", "gray", {}),
     "barlow_twins": ("barlow_twins", "gray", {"lr": 1e-4}),
     "byol": ("byol", "gray", {}),
