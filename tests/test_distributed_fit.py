@@ -35,6 +35,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _torchrun(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """``torchrun --nproc_per_node 2 ARGS`` on this machine (gloo), one thread per process."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).parents[1]), **env}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--master_addr", "127.0.0.1", "--master_port", str(_free_port()), *args]  # fmt: skip
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
+    return run
+
+
 def _flat(state: dict[str, torch.Tensor]) -> torch.Tensor:
     return torch.cat([v.double().reshape(-1) for k, v in sorted(state.items()) if v.is_floating_point()])
 
@@ -70,22 +80,7 @@ def job(tmp_path_factory) -> Path:
         **{**ddp_worker.options("simclr"), "epochs": 1},
         checkpoint_dir=out / "ckpt_single",
     )
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).parents[1])}
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "--master_addr",
-        "127.0.0.1",
-        "--master_port",
-        str(_free_port()),
-        str(WORKER),
-        str(out),
-    ]
-    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
+    _torchrun(str(WORKER), str(out))
     return out
 
 
@@ -151,42 +146,11 @@ def test_torchrun_cli_trains_and_rank_zero_writes(tmp_path, monkeypatch):
     process: too chaotic to compare."""
     from simvae_core.learning.train import model_from_checkpoint
 
-    sets = ["optimizer=sgd", "lr=0.001", "batch_size=64", "latent_dim=4"]
-    args = [
-        "--method",
-        "simvae",
-        "--data",
-        "digits",
-        "--epochs",
-        "1",
-        "--seed",
-        "2",
-        "--no-progress",
-        "--cache",
-    ]
+    args = "--method simvae --data digits --epochs 1 --seed 2 --latent-dim 4 --no-progress --cache".split()
     cache, out = tmp_path / "cache", tmp_path / "run"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).parents[1])}
-    env.update(SIMVAE_CACHE_DIR=str(cache), SIMVAE_CACHE="on")
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "--master_addr",
-        "127.0.0.1",
-        "--master_port",
-        str(_free_port()),
-        "-m",
-        "simvae_core",
-        "train",
-        *args,
-        "--out",
-        str(out),
-    ]
-    cmd += [f"--set={s}" for s in sets if not s.startswith("latent_dim")] + ["--latent-dim", "4"]
-    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-6000:]
+    sets = [f"--set={s}" for s in ("optimizer=sgd", "lr=0.001", "batch_size=64")]
+    run = _torchrun("-m", "simvae_core", "train", *args, "--out", str(out), *sets,
+                    SIMVAE_CACHE_DIR=str(cache), SIMVAE_CACHE="on")  # fmt: skip
     assert sorted(p.name for p in out.iterdir()) == ["last.pt", "metrics.json"]
     assert len(list(cache.iterdir())) == 1  # one cache entry, from rank 0
     assert run.stdout.count('"final_epoch"') == 1  # one report, from rank 0
