@@ -41,6 +41,7 @@ DEFERRED = {
     "__init__.py": {"*": "TYPE_CHECKING only: the public names resolve lazily (torch takes ~1.3 s)"},
     "cli.py": {
         ".learning.train": "--help and argument errors must not pay torch's ~1.3 s import",
+        ".learning.distributed": "as above",
         ".analysis.evaluate": "as above",
         ".data": "as above",
         ".learning": "as above (the cache command)",
