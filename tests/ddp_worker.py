@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -60,8 +61,7 @@ def data(kind: str):
 
 
 def options(name: str) -> dict:
-    method, kind, extra = CASES[name]
-    return {**COMMON, **extra}
+    return {**COMMON, **CASES[name][2]}
 
 
 def state(trained) -> dict[str, torch.Tensor]:
@@ -73,7 +73,7 @@ def main(out: Path, only: list[str]) -> None:
     from simvae_core.learning.train import fit
 
     torch.set_num_threads(1)
-    rank = int(__import__("os").environ["RANK"])
+    rank = int(os.environ["RANK"])
     for name in only or list(CASES):
         method, kind, _ = CASES[name]
         trained = fit(method, data(kind), **options(name))
