@@ -11,6 +11,7 @@ import importlib.metadata
 import os
 import platform
 import random
+import re
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -153,3 +154,47 @@ def environment_flags() -> dict[str, str]:
     """Environment variables that change numerics or outputs, recorded next to results."""
     keys = ("CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "SIMVAE_FIGURES_DIR")
     return {k: os.environ[k] for k in keys if k in os.environ}
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, else what ``platform`` says)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def run_record() -> dict[str, object]:
+    """What a numeric result depends on beyond code and seed: threads, the torch and BLAS builds, the CPU.
+
+    Recorded in every ``verdicts.json``: float results of the same code and seed differ between thread
+    counts and between BLAS builds (Intel's MKL and OpenBLAS reduce in different orders)."""
+    import numpy as np
+    import torch
+
+    config = torch.__config__.show()
+    blas = re.search(r"BLAS_INFO=([^,\s]+)", config)
+    capability = re.search(r"CPU capability usage: (\S+)", config)
+    try:
+        numpy_blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        numpy_blas = f"{numpy_blas.get('name', '?')} {numpy_blas.get('version', '')}".strip()
+    except (TypeError, KeyError, ValueError):  # numpy < 1.25 has no dict form
+        numpy_blas = "unknown"
+    return {
+        "torch_threads": torch.get_num_threads(),
+        "thread_environment": {k: os.environ[k] for k in _THREAD_ENV if k in os.environ},
+        "torch": torch.__version__,
+        "torch_blas": blas.group(1) if blas else "unknown",
+        "torch_cpu_capability": capability.group(1) if capability else "unknown",
+        "cuda": torch.version.cuda,
+        "numpy_blas": numpy_blas,
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+
+
+_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")

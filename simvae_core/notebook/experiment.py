@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
     from matplotlib.figure import Figure
 
-    from ..claims import ClaimBook
+    from ..claims import ClaimBook, NotebookSpec
 
 
 @dataclass
@@ -90,20 +90,21 @@ class ExperimentRun:
         """The folder this run's figures go to (``figures/`` only for the default profile)."""
         return figures.figures_root(self.figures_dir, self.figures_label)
 
-    def claims(self, strict: bool = True, not_supported: Mapping[str, str] | None = None) -> ClaimBook:
-        """The run's :class:`simvae_core.claims.ClaimBook`: enforced beyond ``smoke`` (``strict=False``
-        reports only), written to ``<figures root>/<notebook>/verdicts.json`` by ``book.write()``.
-        ``not_supported``: ids of claims measured not to hold at this budget -> why (reported only)."""
+    def claims(self, spec: NotebookSpec) -> ClaimBook:
+        """The run's :class:`simvae_core.claims.ClaimBook` over the notebook's declared ``spec``
+        (``simvae_core.specs``), written to ``<figures root>/<notebook>/verdicts.json`` by
+        ``book.write()`` with this run's parameters."""
         from ..claims import ClaimBook
 
+        if spec.notebook != self.notebook:
+            raise ValueError(f"the spec is declared for {spec.notebook!r}, not for this notebook {self.notebook!r}")
         return ClaimBook(
-            notebook=self.notebook,
+            spec,
             profile=self.figures_label,
             seed=self.seed,
             code_version=repro.code_version(),
-            strict=strict,
             out_dir=self.figures_root / self.notebook,
-            not_supported=dict(not_supported or {}),
+            run={"parameters": self.parameters},
         )
 
     def describe(self) -> str:
