@@ -28,6 +28,23 @@ _FROM_OUTCOME = {
 }
 
 
+# what an answer keeps of its primary claim's record (the whole record stays in the claims list)
+_EVIDENCE = (
+    "id",
+    "claim",
+    "statistic",
+    "detail",
+    "outcome",
+    "outcome_reason",
+    "difference",
+    "margin",
+    "margin_source",
+    "direction",
+    "reference",
+    "resolution",
+)
+
+
 def derivation_counts(claims: list[Mapping[str, Any]]) -> tuple[int, int]:
     """(verified, declared) derivations among ``claims``."""
     derivations = [c for c in claims if c["kind"] == "derivation"]
@@ -60,7 +77,8 @@ def answer(spec: Mapping[str, Any], claims: list[Mapping[str, Any]]) -> dict[str
             found.append({**q, "outcome": c["outcome"], "difference": c["difference"], "n": _n(c)})
     if word == "supported" and found:
         word = "qualified"
-    out.update(answer=word, primary_claim=primary, qualifications_found=found)
+    evidence = {k: primary[k] for k in _EVIDENCE if k in primary}
+    out.update(answer=word, primary_claim=evidence, qualifications_found=found)
     if primary["outcome"] == "not_decidable":
         out["reason"] = primary.get("outcome_reason", "")
     return out

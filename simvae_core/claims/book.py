@@ -28,7 +28,6 @@ from typing import Any
 from .. import repro
 from ..atomic import write_json_atomic
 from .answers import answer, derivation_counts
-from .readings import render, show_markdown
 from .outcomes import (
     MIN_SEEDS,
     OUTCOMES,
@@ -38,6 +37,7 @@ from .outcomes import (
     p_value,
     resolution,
 )
+from .readings import render, show_markdown
 from .spec import ClaimSpec, NotebookSpec, SpecError
 from .stats import LEVEL, Estimate, difference, estimate
 
@@ -135,6 +135,26 @@ def raw_outcome(spec: ClaimSpec, diff: Estimate, n: int, margin: float) -> tuple
     return outcome(diff.ci[0], diff.ci[1], margin, spec.direction), ""
 
 
+def _uninformative(nc: Claim, claims: list[Claim]) -> str | None:
+    """Why a negative control cannot inform (identically zero, or the mirror of another claim), or None."""
+    diffs = nc.difference.per_seed
+    if diffs and all(d == 0 for d in diffs):
+        return "is identically zero: it fails whatever the check"
+    if not diffs or all(float(d).is_integer() for d in diffs):  # counts coincide by chance
+        return None
+    for c in claims:
+        other = c.difference.per_seed
+        if c is nc or c.spec.kind == "negative_control" or len(other) != len(diffs):
+            continue
+        for sign in (1, -1):
+            if all(
+                math.isclose(a, sign * b, rel_tol=1e-12, abs_tol=0) for a, b in zip(diffs, other, strict=True)
+            ):
+                negated = ", negated" if sign < 0 else ""
+                return f"mirrors {c.id} (the same numbers{negated}): it fails exactly where that claim holds"
+    return None
+
+
 def negative_control_miss(diff: Estimate, margin: float, direction: str) -> float | None:
     """How far a negative control's mean lies short of its margin, in margins (0: on the margin; larger:
     further from passing). With a zero margin, in units of the per-seed spread; None without one."""
@@ -161,6 +181,7 @@ class ClaimBook:
         code_version: str,
         out_dir: str | os.PathLike | None = None,
         run: dict[str, Any] | None = None,
+        audit: bool = False,
     ) -> None:
         if not isinstance(spec, NotebookSpec):
             raise TypeError(f"spec must be a NotebookSpec (simvae_core.specs), got {type(spec).__name__}")
@@ -170,6 +191,9 @@ class ClaimBook:
         self.code_version = code_version
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.run = dict(run or {})
+        # audit=True reads records made elsewhere (a migrated verdicts file): it records what is wrong with
+        # them instead of raising, and takes the run record as given rather than from this machine
+        self.audit = audit
         self.budget = ""
         self.claims: list[Claim] = []
         self._final = False
@@ -202,7 +226,9 @@ class ClaimBook:
             raise SpecError(f"claim {id!r} is recorded twice in {self.notebook}")
         if spec.margin is None:
             if margin is None:
-                raise SpecError(f"{id}: the spec leaves the tolerance to the run ({spec.margin_source}): pass margin=")
+                raise SpecError(
+                    f"{id}: the spec leaves the tolerance to the run ({spec.margin_source}): pass margin="
+                )
             margin = float(margin)
             if not (margin >= 0 and math.isfinite(margin)):
                 raise SpecError(f"{id}: margin must be a finite number ≥ 0, got {margin}")
@@ -210,6 +236,27 @@ class ClaimBook:
             raise SpecError(f"{id}: the spec fixes the margin at {spec.margin:g}; the run may not pass one")
         else:
             margin = spec.margin
+        claim = self.record(spec, values, reference, margin, detail=detail, note=note)
+        print(claim.line(), flush=True)
+        raw = claim.raw_outcome
+        if spec.kind == "derivation" and raw != "supported":
+            raise AssertionError(f"derivation failed: {claim.line()}")
+        if spec.kind == "negative_control" and raw == "supported":
+            raise AssertionError(f"negative control passed, so the check has no teeth: {claim.line()}")
+        return claim
+
+    def record(
+        self,
+        spec: ClaimSpec,
+        values: float | Sequence[float],
+        reference: float | Sequence[float],
+        margin: float,
+        *,
+        detail: str = "",
+        note: str = "",
+    ) -> Claim:
+        """Decide and keep one claim from its declaration and numbers, without raising on its outcome
+        (:meth:`check` is what a notebook calls)."""
         value, ref = estimate(values), estimate(reference)
         self._check_seeds(spec, value.n)
         paired = bool(spec.paired and ref.n > 1)
@@ -218,11 +265,6 @@ class ClaimBook:
         claim = Claim(spec, value, ref, diff, margin, paired, raw, raw, reason, str(detail), str(note))
         self.claims.append(claim)
         self._final = False
-        print(claim.line(), flush=True)
-        if spec.kind == "derivation" and raw != "supported":
-            raise AssertionError(f"derivation failed: {claim.line()}")
-        if spec.kind == "negative_control" and raw == "supported":
-            raise AssertionError(f"negative control passed, so the check has no teeth: {claim.line()}")
         return claim
 
     def _check_seeds(self, spec: ClaimSpec, n: int) -> None:
@@ -235,7 +277,9 @@ class ClaimBook:
         for c in self.claims:
             if c.id == id:
                 return c
-        raise KeyError(f"no claim {id!r} recorded in {self.notebook}; recorded: {[c.id for c in self.claims]}")
+        raise KeyError(
+            f"no claim {id!r} recorded in {self.notebook}; recorded: {[c.id for c in self.claims]}"
+        )
 
     def reading(self, template: str, **values: Any) -> None:
         """Display a reading whose numbers come from this run (:mod:`.readings`): ``{c[<id>]}`` for a
@@ -282,23 +326,14 @@ class ClaimBook:
         self._final = True
 
     def _judge_negative_control(self, nc: Claim) -> None:
-        diffs = nc.difference.per_seed
-        if diffs and all(d == 0 for d in diffs):
-            raise SpecError(f"negative control {nc.id} is identically zero: it can fail whatever the check")
-        if diffs and not all(float(d).is_integer() for d in diffs):
-            for c in self.claims:
-                other = c.difference.per_seed
-                if c.spec.kind == "negative_control" or len(other) != len(diffs):
-                    continue
-                for sign in (1, -1):
-                    if all(math.isclose(a, sign * b, rel_tol=1e-12, abs_tol=0) for a, b in zip(diffs, other, strict=True)):
-                        raise SpecError(
-                            f"negative control {nc.id} mirrors {c.id} (the same numbers"
-                            f"{', negated' if sign < 0 else ''}): it can only fail where that claim holds"
-                        )
+        problem = _uninformative(nc, self.claims)
+        if problem and not self.audit:
+            raise SpecError(f"negative control {nc.id} {problem}")
         miss = negative_control_miss(nc.difference, nc.margin, nc.spec.direction)
-        informative = miss is not None and miss <= UNINFORMATIVE
+        informative = problem is None and miss is not None and miss <= UNINFORMATIVE
         nc.negative_control = {"miss_in_margins": miss, "informative": informative}
+        if problem:
+            nc.negative_control["problem"] = problem
 
     # ------------------------------------------------------------------------------------ output
 
@@ -331,7 +366,7 @@ class ClaimBook:
                 "sha256": self.spec.sha256,
                 "registered": "before the run (committed with the code version above)",
             },
-            "run": {**self.run, **repro.run_record()},
+            "run": self.run if self.audit else {**self.run, **repro.run_record()},
             "budget": self.budget,
             "answers": self.answers(),
             "counts": self.counts(),
@@ -345,7 +380,9 @@ class ClaimBook:
         recorded."""
         missing = self.unrecorded()
         if missing and self.profile in COMMITTED_PROFILES:
-            raise SpecError(f"{self.notebook}: declared claims never recorded in this {self.profile} run: {missing}")
+            raise SpecError(
+                f"{self.notebook}: declared claims never recorded in this {self.profile} run: {missing}"
+            )
         if path is None:
             if self.out_dir is None:
                 raise ValueError("this ClaimBook has no out_dir: pass the path to write verdicts.json to")

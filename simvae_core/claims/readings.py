@@ -125,7 +125,9 @@ def render(template: str, lookup: Callable[[str], Any], final: bool = False, **v
     try:
         return template.format(c=_Claims(lookup, final), **values)
     except KeyError as err:
-        raise KeyError(f"a reading names {err}, which is neither a recorded claim nor a given value") from None
+        raise KeyError(
+            f"a reading names {err}, which is neither a recorded claim nor a given value"
+        ) from None
     except AttributeError as err:
         raise AttributeError(
             f"a reading asks for {err}: a claim offers value, reference, difference, interval, outcome, n"

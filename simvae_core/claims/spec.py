@@ -162,7 +162,9 @@ class NotebookSpec:
         for c in self.claims:
             for name, target in (("premise", c.premise), ("checks", c.checks)):
                 if target is not None and target not in by_id:
-                    raise SpecError(f"{self.notebook}: {c.id!r} names {name} {target!r}, which is not declared")
+                    raise SpecError(
+                        f"{self.notebook}: {c.id!r} names {name} {target!r}, which is not declared"
+                    )
             if c.checks and by_id[c.checks].kind == "negative_control":
                 raise SpecError(f"{self.notebook}: negative control {c.id!r} checks another negative control")
         answered: dict[str, str] = {}

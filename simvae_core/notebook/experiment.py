@@ -12,7 +12,6 @@ sizes, ``run.generator(k)`` gives the k-th independent, reproducible random stre
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,7 +96,9 @@ class ExperimentRun:
         from ..claims import ClaimBook
 
         if spec.notebook != self.notebook:
-            raise ValueError(f"the spec is declared for {spec.notebook!r}, not for this notebook {self.notebook!r}")
+            raise ValueError(
+                f"the spec is declared for {spec.notebook!r}, not for this notebook {self.notebook!r}"
+            )
         return ClaimBook(
             spec,
             profile=self.figures_label,

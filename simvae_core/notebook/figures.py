@@ -225,6 +225,27 @@ def record_notebook_run(figures_dir: str | os.PathLike, notebook: str, **facts: 
         write_json_atomic(root / MANIFEST, manifest)
 
 
+def record_derived(
+    figures_dir: str | os.PathLike, key: str, *, notebook: str, drawn_from: Mapping[str, str], **facts: Any
+) -> None:
+    """Record a figure drawn from a run's output file rather than by the run (the forest plot of a
+    ``verdicts.json``): ``drawn_from`` names that file and its SHA-256, so a stale drawing is detectable."""
+    _check_name("notebook", notebook)
+    root = figures_root(figures_dir)
+    path = root / key
+    with _manifest_lock(root):
+        manifest = read_manifest(root)
+        manifest["figures"][key] = {
+            "notebook": notebook,
+            "figure": path.stem,
+            "format": path.suffix[1:],
+            "drawn_from": dict(drawn_from),
+            **facts,
+            "sha256": sha256_of(path),
+        }
+        write_json_atomic(root / MANIFEST, manifest)
+
+
 def check_manifest(figures_dir: str | os.PathLike | None = None) -> list[str]:
     """Problems between the figure files (and executed notebooks) and the manifest: unlisted files, missing
     files, stale hashes."""

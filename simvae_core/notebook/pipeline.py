@@ -476,12 +476,17 @@ def _run(
 
     def one(nb: Path, digest: str) -> None:
         dst = out / nb.name
+        verdicts = root / nb.stem / "verdicts.json"
+        previous = read_outcomes(verdicts)
         print(f"[pipeline] {nb.name} -> {dst}", flush=True)
         heartbeat.active[nb.stem] = (dst, time.perf_counter())
         try:
             seconds = _execute(nb, dst, parameters[nb])
         finally:
             heartbeat.active.pop(nb.stem, None)
+        if verdicts.exists():
+            for line in annotate_verdicts(verdicts, parameters[nb], notebook_parameters(nb), previous):
+                print(f"[pipeline] {nb.stem}: {line}", flush=True)
         executed = publish_executed(dst, root, nb.parent)
         size = executed.stat().st_size
         print(f"[pipeline] {nb.name}: {seconds} s; executed copy {size / 1e6:.2f} MB", flush=True)
@@ -512,6 +517,52 @@ def _run(
     return {nb.stem: timings[nb.stem] for nb in notebooks if nb.stem in timings}
 
 
+def read_outcomes(verdicts: Path) -> dict[str, Any] | None:
+    """The outcomes a ``verdicts.json`` records (None when there is none, or it predates outcomes)."""
+    try:
+        data = json.loads(verdicts.read_text())
+    except (OSError, ValueError):
+        return None
+    claims = data.get("claims", [])
+    if not claims or "outcome" not in claims[0]:
+        return None
+    return {"code_version": data.get("code_version"), "outcomes": {c["id"]: c["outcome"] for c in claims}}
+
+
+def annotate_verdicts(
+    verdicts: Path,
+    injected: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    previous: Mapping[str, Any] | None,
+) -> list[str]:
+    """Add what only the pipeline knows to a notebook's fresh ``verdicts.json``: the parameters it
+    injected (and which differ from the notebook's defaults), and every outcome that changed since the
+    previous run's file. Returns one line per flip, for the log."""
+    data = json.loads(verdicts.read_text())
+    non_default = {k: v for k, v in injected.items() if k not in defaults or defaults[k] != v}
+    data.setdefault("run", {}).update(injected=dict(injected), non_default=non_default)
+    lines = []
+    if previous is not None:
+        now = {c["id"]: c["outcome"] for c in data.get("claims", [])}
+        before = previous["outcomes"]
+        changes = [
+            {"id": i, "from": before[i], "to": now[i]} for i in now if i in before and before[i] != now[i]
+        ]
+        data["flips"] = {
+            "since": previous.get("code_version"),
+            "changes": changes,
+            "added": sorted(set(now) - set(before)),
+            "removed": sorted(set(before) - set(now)),
+        }
+        lines = [f"{f['id']}: {f['from']} → {f['to']}" for f in changes]
+        if not changes:
+            lines = [f"no outcome changed since {previous.get('code_version')}"]
+    if non_default:
+        lines.append(f"run with non-default parameters {non_default}: the results page flags it")
+    write_json_atomic(verdicts, data)
+    return lines
+
+
 def _schedule(todo: list[tuple[Path, str]], jobs: int, one: Any) -> None:
     """Run ``one(nb, digest)`` for every notebook: in order with ``jobs == 1``, else as described above."""
     if jobs == 1:
@@ -540,7 +591,7 @@ def _parse_extra(pairs: list[str]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise ValueError(
-                f"--param expects key=value (value in JSON, e.g. n_seeds=3 or strict=false), got {pair!r}"
+                f"--param expects key=value (value in JSON, e.g. n_seeds=3 or dataset=mnist), got {pair!r}"
             )
         try:
             extra[key] = json.loads(value)
