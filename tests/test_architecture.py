@@ -25,6 +25,7 @@ LAYERS = {
     "theory": 1,
     "claims": 1,  # the verdict mechanism: statistics of per-seed numbers (scipy), no torch
     "notebook": 2,  # notebook support needs only the base and claims (and no torch)
+    "specs": 2,  # the notebooks' claims declared as data (and the schema-1 migration): claims only
     "objectives": 2,
     "data": 2,
     "learning": 3,
@@ -57,7 +58,8 @@ DEFERRED = {
         "PIL": "an optional dependency, only CelebA's JPEGs",
     },
     "theory/ssl_model.py": {"scipy": "Bessel functions, only for the noisy-key posterior"},
-    "claims.py": {"pandas": "~0.5 s, only for the verdict table"},
+    "claims/book.py": {"pandas": "~0.5 s, only for the verdict table"},
+    "claims/readings.py": {"IPython": "present only inside a kernel", "IPython.display": "same"},
     "notebook/experiment.py": {
         "..claims": "a run's ClaimBook, built on request: start_run stays light",
         "torch": "notebook support imports without torch",
@@ -73,6 +75,10 @@ DEFERRED = {
         "IPython": "present only inside a kernel",
         "IPython.display": "same",
         "fcntl": "POSIX only",
+    },
+    "notebook/forest.py": {
+        "matplotlib": "~0.9 s; the results check reads verdicts without drawing",
+        "matplotlib.pyplot": "same",
     },
     "notebook/pipeline.py": {
         "papermill": "a notebooks extra, only to execute",
