@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -145,11 +146,14 @@ class Answer:
 
 @dataclass(frozen=True)
 class NotebookSpec:
-    """Every claim of one notebook, and the paper claims it answers. Checked for consistency on creation."""
+    """Every claim of one notebook, the paper claims it answers, and the constants (theory or literature
+    values, never measurements) its prose may quote. Checked for consistency on creation."""
 
     notebook: str
     claims: tuple[ClaimSpec, ...]
     answers: tuple[Answer, ...] = ()
+    # numbers the notebook's prose may quote because they are not measured: "0.909" -> "theory: 1/(1+σ_n²)"
+    constants: Mapping[str, str] = field(default_factory=dict)
     _by_id: dict[str, ClaimSpec] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -180,6 +184,10 @@ class NotebookSpec:
                         f"{self.notebook}: {a.paper_claim}'s primary {a.primary!r} must be a declared claim "
                         "with primary=True"
                     )
+                if primary.paper_claim not in (None, a.paper_claim):
+                    raise SpecError(
+                        f"{self.notebook}: {a.primary!r} bears on {primary.paper_claim}, not {a.paper_claim}"
+                    )
                 answered[a.paper_claim] = a.primary
             for q in a.qualifications:
                 if q.claim not in by_id:
@@ -206,6 +214,7 @@ class NotebookSpec:
             "notebook": self.notebook,
             "claims": [c.as_json() for c in self.claims],
             "answers": [a.as_json() for a in self.answers],
+            "constants": dict(self.constants),
         }
 
     @property
