@@ -81,6 +81,32 @@ def test_run_executes_with_the_named_kernel_and_writes_figures(tmp_path, monkeyp
     assert "SIMVAE_FIGURES_DIR" not in __import__("os").environ, "run() must restore the environment"
 
 
+def test_the_run_records_what_it_injected_and_what_flipped(tmp_path, capsys):
+    """The pipeline adds to a notebook's verdicts.json the parameters it injected, which of them differ
+    from the notebook's defaults, and every outcome that changed since the file it replaced."""
+    nbs, figs = tmp_path / "nbs", tmp_path / "figs"
+    body = (
+        "import json\n"
+        "import simvae_core as sc\n"
+        "run = sc.start_run('01_tiny', profile=profile, seed=seed)\n"
+        "out = run.figures_root / '01_tiny'\n"
+        "out.mkdir(parents=True, exist_ok=True)\n"
+        "claims = [{'id': 'a', 'outcome': 'supported'}, {'id': 'b', 'outcome': 'inconclusive'}]\n"
+        "(out / 'verdicts.json').write_text(json.dumps({'code_version': 'new', 'claims': claims}))\n"
+    )
+    _write_notebook(nbs, body=body)
+    (figs / "01_tiny").mkdir(parents=True)
+    previous = [{"id": "a", "outcome": "inconclusive"}, {"id": "b", "outcome": "inconclusive"}]
+    (figs / "01_tiny" / "verdicts.json").write_text(json.dumps({"code_version": "old", "claims": previous}))
+    pipeline.run("smoke", tmp_path / "out", seed=5, notebooks_dir=nbs, figures_dir=figs)
+    data = json.loads((figs / "01_tiny" / "verdicts.json").read_text())
+    assert data["run"]["injected"] == {"profile": "smoke", "seed": 5}
+    assert data["run"]["non_default"] == {"profile": "smoke", "seed": 5}
+    assert data["flips"]["since"] == "old"
+    assert data["flips"]["changes"] == [{"id": "a", "from": "inconclusive", "to": "supported"}]
+    assert "01_tiny: a: inconclusive → supported" in capsys.readouterr().out
+
+
 def test_a_failing_notebook_fails_the_run(tmp_path):
     nbs = tmp_path / "nbs"
     _write_notebook(nbs, body="raise RuntimeError('claim broken')")
@@ -167,10 +193,12 @@ def test_unknown_keys_wrong_types_and_contradictions_are_refused(two_notebooks, 
 def test_the_real_notebooks_declare_overrides_and_accept_their_parameters():
     notebooks = pipeline.discover()
     resolved = pipeline.resolve_parameters(
-        notebooks, "smoke", 0, {"n_seeds": 2, "strict": True, "threads": 1}
+        notebooks, "smoke", 0, {"n_seeds": 2, "threads": 1}
     )
     assert all(p["overrides"] == {"n_seeds": 2} for p in resolved.values())
     assert sum("threads" in p for p in resolved.values()) >= 1
+    with pytest.raises(ValueError, match="strict: no selected notebook declares it"):
+        pipeline.resolve_parameters(notebooks, "smoke", 0, {"strict": False})  # calibration runs are gone
 
 
 def test_the_command_line_fails_in_one_line_before_running_anything(capsys):
