@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (simvae)
 #     language: python
@@ -47,19 +47,30 @@
 # 5. **MI is invariant to bijections, representation quality is not** (E10; Tschannen et al. 2020);
 # 6. **ELBO$_\text{SSL}$'s prior term contains the pointwise MI between views**, without the $\log K$ cap.
 #
-# Every check is a claim of `simvae_core.claims`: a measured statistic, a reference (a closed form, a
-# value from the literature or a control measured in the same run) and a margin written in the code before
-# the run. Closed-form and analytic-critic claims are enforced in every profile. Claims about *trained*
-# critics and probes need training length: the smoke profile (a few hundred steps, run by `make test`) only
-# reports them; `default` and `full` enforce them. Statements that hold by construction (InfoNCE ≤ log K for
-# any scores) are unit tests, printed here as derivation lines. The table at the end lists every claim and
-# whether it was enforced.
+# **How the claims are checked.** Every claim is declared before the run in
+# `simvae_core/specs/c4_mutual_information.py`: the statistic, its reference (a closed form, a reference
+# table or a control measured in the same run), a margin and its source, the direction, the number of seeds,
+# and its kind. The run records numbers only; each claim's outcome (supported, contradicted, direction only,
+# no effect, inconclusive, not decidable) is computed from its 95 % interval against that margin.
+#
+# - **The primary test of C4** is `C4.saturate.spread_moves`: over the last quarter of training, while the
+#   bound is flat, does the encoder's within-group spread keep shrinking? It presupposes
+#   `C4.saturate.reached` (the encoder reaches the bound's ceiling); without it C4 is not decidable here.
+# - **Derivations** (sympy, the package against closed forms, Monte Carlo with the analytic critic, and the
+#   checks that hold by construction: E[pmi] = I, Barber–Agakov with the true conditional, InfoNCE ≤ log K)
+#   are counted apart as software correctness, never as evidence for C4; they must hold in every profile.
+# - **Empirical** claims (learned critics, trained encoders, probes) are findings and never stop the run;
+#   a claim about a trained network with fewer than 3 seeds is *not decidable*. The secondary ones are
+#   Holm-adjusted together.
+# - **Negative controls** apply a check where it must fail: a second untrained initialisation of the
+#   encoder against the first.
+#
+# The numbers in the readings below are rendered from this run; the table at the end lists every claim.
 
 # %% tags=["parameters"]
 profile = "default"  # smoke | default | full: sizes come from simvae_core.notebook.profiles
 seed = 0
 overrides = {}  # profile fields to change, e.g. n_seeds; the pipeline's --param fills it
-strict = True  # False: report every claim and carry on (calibration runs); the test suite keeps True
 
 # %%
 import math
@@ -77,6 +88,7 @@ from simvae_core import claims, teaching
 from simvae_core.analysis import probes
 from simvae_core.learning import critics
 from simvae_core.objectives import mi_bounds as bounds
+from simvae_core.specs.c4_mutual_information import SPEC
 from simvae_core.theory import known_mi
 from simvae_core.theory import ssl_model as ssl
 from simvae_core.theory.generators import random_orthonormal_columns
@@ -89,16 +101,16 @@ P = run.profile
 torch.set_num_threads(1)
 STEPS = P.steps // 5  # training steps per MI level (staircase) or per setting (other sections)
 N_EVAL = min(P.n_samples // 64, 2_000)  # fresh batches of 64 for each analytic-critic estimate
-# Claims that a calibration run (strict=False) measured NOT to hold, margins unchanged: id -> why.
-NOT_SUPPORTED = {
-    "C4.saturate.reached": "final InfoNCE 2.17 [2.14, 2.21] after 4 000 steps, ceiling 2.77",
-    "C4.saturate.bound_flat": "the bound still rises by 0.048 [0.041, 0.055] nats over the last quarter",
-    "C4.saturate.spread_moves": "log σ²_eff changes by −0.004 [−0.081, 0.073] over the last quarter",
-    "C4.style.shared_dropped": "shared style R² rises from 0.51 to 0.65: the encoder keeps style that carries MI",
-    "C4.equal_mi.style_differs": "|style R² gap| 0.048 [−0.011, 0.108] at equal bound",
-    "C4.e10.mlp_span": "the MLP-probe R² spans 0.036 over the 20 bijections",
-}
-book = run.claims(strict=strict, not_supported=NOT_SUPPORTED)
+C4_STEPS = {"smoke": 300, "default": 4_000, "full": 12_000}[profile]  # Section 4's encoder training
+N_CHUNKS, K_C4 = 8, 16  # Section 4: the encoder is measured after each of N_CHUNKS chunks; batches of K_C4
+SEEDS = [seed + s for s in range(3 if profile != "smoke" else 1)]  # Section 4's encoder seeds
+book = run.claims(SPEC)
+book.describe_budget(
+    f"CPU, one thread: {N_EVAL} batches of 64 per analytic-critic estimate; a staircase of "
+    f"{STEPS * 5} steps per learned critic (one seed); {STEPS} steps per E9 critic (one seed); the "
+    f"SimCLR-style encoder of Section 4 {C4_STEPS // N_CHUNKS * N_CHUNKS} steps at K = {K_C4} over "
+    f"{len(SEEDS)} seed(s); E10's probes on {min(20_000, P.n_samples // 10)} samples (one draw)"
+)
 t_start = time.perf_counter()
 
 
@@ -145,16 +157,10 @@ pmi_sym = sp.simplify(log_joint - log_normal(xs, 1) - log_normal(ys, 1))
 claimed_pmi = -sp.log(1 - rho_s**2) / 2 - (rho_s**2 * xs**2 - 2 * rho_s * xs * ys + rho_s**2 * ys**2) / (
     2 * (1 - rho_s**2)
 )
-book.compare(
+book.check(
     "C4.gauss.pmi_sympy",
-    "sympy: pmi = −½log(1−ρ²) − (ρ²x² − 2ρxy + ρ²y²)/(2(1−ρ²))",
-    "number of non-zero symbolic residuals",
     float(sp.simplify(pmi_sym - claimed_pmi) != 0),
-    claims.theory("closed form", 0.0),
-    margin=0.0,
-    direction="within",
-    source="exact algebra",
-    always=True,
+    0.0,
 )
 
 
@@ -170,16 +176,10 @@ def expect_quadratic(expr, moments, variables):
 
 mi_per_coord = expect_quadratic(pmi_sym, {xs**2: 1, ys**2: 1, xs * ys: rho_s}, (xs, ys))
 print("E_p[pmi] per coordinate =", mi_per_coord)
-book.compare(
+book.check(
     "C4.gauss.mi_sympy",
-    "sympy: I = E_p[pmi] = −½ log(1 − ρ²) per coordinate",
-    "number of non-zero symbolic residuals",
     float(sp.simplify(mi_per_coord + sp.log(1 - rho_s**2) / 2) != 0),
-    claims.theory("closed form", 0.0),
-    margin=0.0,
-    direction="within",
-    source="exact algebra",
-    always=True,
+    0.0,
 )
 rho_of_mi = [r for r in sp.solve(sp.Eq(d_s * mi_per_coord, I_s), rho_s) if r.is_positive is not False]
 print("ρ(I) =", rho_of_mi)
@@ -190,32 +190,20 @@ f_rho = sp.lambdify((I_s, d_s), rho_of_mi[0])
 grid = [(r, d) for r in (0.05, 0.3, 0.6, 0.9, 0.99) for d in (1, 10, 20)]
 err_mi = max(abs(known_mi.rho_to_mi(r, d) - d * f_mi(r)) for r, d in grid)
 err_rho = max(abs(known_mi.mi_to_rho(d * f_mi(r), d) - f_rho(d * f_mi(r), d)) for r, d in grid)
-book.compare(
+book.check(
     "C4.gauss.mi_rho_package",
-    "rho_to_mi, mi_to_rho = the sympy expressions",
-    "max |package − sympy| over the grid",
     float(max(err_mi, err_rho)),
-    claims.theory("closed form", 0.0),
-    margin=1e-12,
-    direction="within",
-    source="floating-point tolerance 1e-12",
-    always=True,
+    0.0,
 )
 f_pmi = sp.lambdify((xs, ys, rho_s), pmi_sym, "numpy")
 xg, yg = known_mi.correlated_gaussian(8, 20, mi=6.0, generator=run.generator(1), dtype=torch.float64)
 rho6 = known_mi.mi_to_rho(6.0, 20)
 sym_scores = f_pmi(xg.numpy()[:, None, :], yg.numpy()[None, :, :], rho6).sum(-1)  # (K, K)
 err = np.abs(sym_scores - known_mi.gaussian_log_critic(xg, yg, rho6).numpy()).max()
-book.compare(
+book.check(
     "C4.gauss.critic_package",
-    "gaussian_log_critic = sympy pmi on all pairs",
-    "max |package − sympy| over the K × K pairs",
     float(err),
-    claims.theory("closed form", 0.0),
-    margin=1e-10,
-    direction="within",
-    source="floating-point tolerance 1e-10",
-    always=True,
+    0.0,
 )
 
 # %% [markdown]
@@ -233,16 +221,10 @@ err = max(
     abs(ssl.view_mutual_information(10, sg, pv) - 10 * f_mi(float(rho_ssl.subs({s2_s: pv, sig2_s: sg}))))
     for sg, pv in ssl_grid
 )
-book.compare(
+book.check(
     "C4.gauss.ssl_view_mi",
-    "SSL model: view_mutual_information = d · (−½ log(1 − ρ²)), ρ = s²/(s² + σ²)",
-    "max |package − sympy| over (σ², s²)",
     float(err),
-    claims.theory("closed form", 0.0),
-    margin=1e-12,
-    direction="within",
-    source="floating-point tolerance 1e-12",
-    always=True,
+    0.0,
 )
 
 exponent = sp.expand(log_joint + pmi_sym)  # log[p · p/q], quadratic in (x, y)
@@ -251,16 +233,10 @@ second_moment = sp.simplify(
     sp.exp(exponent.subs({xs: 0, ys: 0})) * 2 * sp.pi / sp.sqrt(sp.factor(hess.det()))
 )
 print("E_q[(p/q)²] per coordinate =", second_moment)
-book.compare(
+book.check(
     "C4.gauss.ratio_second_moment_sympy",
-    "sympy: E_q[(p/q)²] = 1/(1 − ρ²) per coordinate, i.e. exp(2I) over d coordinates",
-    "number of non-zero symbolic residuals",
     float(sp.simplify(second_moment - 1 / (1 - rho_s**2)) != 0),
-    claims.theory("closed form", 0.0),
-    margin=0.0,
-    direction="within",
-    source="exact algebra",
-    always=True,
+    0.0,
 )
 
 # Monte Carlo: the diagonal of the analytic critic averages to I.
@@ -271,16 +247,12 @@ for true_mi in (2.0, 10.0):
     )
     diag_pmi = f_pmi(x_mc.numpy(), y_mc.numpy(), rho).sum(-1)
     m, se = mean_se(diag_pmi)
-    book.compare(
+    book.check(
         f"C4.gauss.pmi_mean_mc.I{true_mi:g}",
-        f"the sampler's pairs: E_p[pmi] = I by Monte Carlo (I = {true_mi:g} nats, {P.n_samples} draws)",
-        "Monte Carlo mean of the sympy pmi",
         float(m),
-        claims.theory("I", true_mi),
+        true_mi,
         margin=5 * se,
-        direction="within",
-        source="5 Monte Carlo standard errors",
-        always=True,
+        detail=f"{P.n_samples} draws",
     )
 
 # %% [markdown]
@@ -316,16 +288,10 @@ c_s, b_s = sp.symbols("c b", real=True)
 tuba_value = 1 + I_s + c_s - b_s - sp.exp(c_s - b_s)
 c_star = sp.solve(sp.diff(tuba_value, c_s), c_s)
 print("TUBA's optimal critic offset c* =", c_star)
-book.compare(
+book.check(
     "C4.bounds.tuba_optimum",
-    "sympy: TUBA(b) is maximised at critic pmi + b, with value I (NWJ: b = 1)",
-    "number of non-zero symbolic residuals (c* ≠ b, value ≠ I)",
     float((c_star != [b_s]) + (sp.simplify(tuba_value.subs(c_s, b_s) - I_s) != 0)),
-    claims.theory("closed form", 0.0),
-    margin=0.0,
-    direction="within",
-    source="exact algebra",
-    always=True,
+    0.0,
 )
 
 extreme = [
@@ -356,41 +322,29 @@ for k in range(min(N_EVAL, 500)):
     bounds.js_fgan(pmi_i2(x_, y_) + c_).backward()
     slopes.append(c_.grad.item())
 m, se = mean_se(slopes)
-book.compare(
+book.check(
     "C4.bounds.js_offset_zero",
-    "JS objective: its optimal critic is pmi with no offset (∂/∂c = 0 at pmi + c, c = 0; I = 2 nats)",
-    "Monte Carlo mean of ∂/∂c at c = 0",
     float(m),
-    claims.theory("stationary point", 0.0),
+    0.0,
     margin=5 * se,
-    direction="within",
-    source="5 Monte Carlo standard errors",
-    always=True,
+    detail=f"{len(slopes)} batches of 64",
 )
 read_nwj = critics.evaluate_critic(pmi_i2, "nwj", sampler_i2, n_batches=N_EVAL, seed=stream(4))
 read_js = critics.evaluate_critic(pmi_i2, "js", sampler_i2, n_batches=N_EVAL, seed=stream(4))
 (m1, se1), (m2, se2) = mean_se(read_nwj), mean_se(read_js)
-book.compare(
+book.check(
     "C4.bounds.js_read_nwj",
-    "the JS-optimal critic read with nwj (Poole et al.'s code) gives I − 1/e (true I = 2)",
-    "Monte Carlo mean of nwj",
     float(m1),
-    claims.theory("I − 1/e", 2 - math.exp(-1)),
+    2 - math.exp(-1),
     margin=5 * se1,
-    direction="within",
-    source="5 Monte Carlo standard errors",
-    always=True,
+    detail=f"{N_EVAL} batches of 64",
 )
-book.compare(
+book.check(
     "C4.bounds.js_read_tuba0",
-    "the JS-optimal critic read with tuba(·, 0) (ours) gives I (true I = 2)",
-    "Monte Carlo mean of tuba(·, 0)",
     float(m2),
-    claims.theory("I", 2.0),
+    2.0,
     margin=5 * se2,
-    direction="within",
-    source="5 Monte Carlo standard errors",
-    always=True,
+    detail=f"{N_EVAL} batches of 64",
 )
 
 # %% [markdown]
@@ -461,17 +415,11 @@ print(table_analytic.to_string())
 tnce_table = [1.82, 3.06, 3.74, 4.02, 4.12]  # E8 reference: InfoNCE, analytic critic, by Monte Carlo
 tnce = [m for m, _ in summary(analytic["InfoNCE"])]
 for true_mi, value, ref in zip(MIS, tnce, tnce_table, strict=True):
-    book.compare(
+    book.check(
         f"C4.e8.tnce.I{true_mi:g}",
-        f"InfoNCE with the analytic critic (TNCE) at I = {true_mi:g} nats = the reference value computed by "
-        "Monte Carlo",
-        f"mean over {N_EVAL} batches of {K8}",
         float(value),
-        claims.theory("the reference value computed by Monte Carlo", ref),
-        margin=0.1,
-        direction="within",
-        source="0.1 nats (the reference's rounding and Monte Carlo error)",
-        always=True,
+        ref,
+        detail=f"{N_EVAL} batches",
     )
 print(
     "derivation (holds for any scores, see tests): max analytic-critic InfoNCE estimate "
@@ -479,29 +427,20 @@ print(
 )
 print(f"Barber–Agakov: sd {summary(analytic['BA'])[-1][1]:.3f} at every level")
 for (m, sd_), true_mi in zip(summary(analytic["BA"]), MIS, strict=True):
-    book.compare(
+    book.check(
         f"C4.e8.ba_unbiased.I{true_mi:g}",
-        f"Barber–Agakov with the true conditional is unbiased (I = {true_mi:g} nats)",
-        f"mean over {N_EVAL} batches",
         float(m),
-        claims.theory("I", true_mi),
+        true_mi,
         margin=5 * sd_ / math.sqrt(N_EVAL),
-        direction="within",
-        source="5 Monte Carlo standard errors",
-        always=True,
+        detail=f"{N_EVAL} batches",
     )
 for (m, sd_), true_mi in zip(summary(analytic["NWJ"])[:2], MIS, strict=False):
-    book.compare(
+    book.check(
         f"C4.e8.nwj_unbiased.I{true_mi:g}",
-        f"NWJ with its optimal critic 1 + pmi is unbiased at {true_mi:g} nats "
-        "(above ~6 nats the sample mean is dominated by rare batches)",
-        f"mean over {N_EVAL} batches",
         float(m),
-        claims.theory("I", true_mi),
+        true_mi,
         margin=5 * sd_ / math.sqrt(N_EVAL),
-        direction="within",
-        source="5 Monte Carlo standard errors",
-        always=True,
+        detail=f"{N_EVAL} batches",
     )
 
 
@@ -514,16 +453,10 @@ ratio = rms_sd(analytic["NWJ"]) / rms_sd(analytic["InfoNCE"])
 print(
     f"analytic critic, sd at 8–10 nats: NWJ {rms_sd(analytic['NWJ']):.2f}, InfoNCE {rms_sd(analytic['InfoNCE']):.3f}"
 )
-book.compare(
+book.check(
     "C4.e8.nwj_sd_ratio_analytic",
-    "E8 (analytic critic): sd(NWJ) at 8–10 nats ≥ 3 × sd(InfoNCE)",
-    "sd(NWJ) / sd(InfoNCE), rms over 8 and 10 nats",
     float(ratio),
-    claims.theory("equal spread", 1.0),
-    margin=2.0,
-    direction="greater",
-    source="fixed before the run: a ratio of at least 3",
-    always=True,
+    1.0,
 )
 nwj_sd = [s for _, s in summary(analytic["NWJ"])]
 population_sd = [math.sqrt(math.expm1(2 * v) / (K8 * (K8 - 1))) for v in MIS]
@@ -533,31 +466,38 @@ print(
     + " | leading-order population sd of its E_q term, sqrt((e^{2I} − 1)/(K(K − 1))): "
     + " ".join(f"{v:.3g}" for v in population_sd)
 )
-book.compare(
-    "C4.e8.nwj_sd_I2",
-    "NWJ sd with the optimal critic at 2 nats = the reference value computed by Monte Carlo",
-    f"sd over {N_EVAL} batches of {K8}",
-    float(nwj_sd[0]),
-    claims.theory("the reference value computed by Monte Carlo", 0.26),
-    margin=0.03,
-    direction="within",
-    source="0.03 (the reference's rounding and Monte Carlo error)",
-    always=True,
+NWJ_SD_TABLE = {2.0: 0.26, 10.0: 9.3}  # E8 reference run: NWJ's sd with the optimal critic, by Monte Carlo
+book.check("C4.e8.nwj_sd_I2", float(nwj_sd[0]), NWJ_SD_TABLE[2.0], detail=f"{N_EVAL} batches")
+
+# %% [markdown]
+# **Reading.** With the analytic critic, InfoNCE is pinned below $\log 64 = 4.16$, with a *small* spread;
+# NWJ, JS (the same numbers: at the JS optimum `tuba(·, 0)` is NWJ at its optimal offset) and BA are
+# unbiased; DV and SMILE overshoot (the log of a sample mean is biased upwards, and clipping at τ = 5
+# removes the large ratios from the partition estimate); $I_\alpha$ sits in between. NWJ's spread is the problem: $\mathbb E_q[(p/q)^2] = e^{2I}$ (derived above),
+# so its marginal term has a population sd of about $e^I/K$, hundreds of nats at 10 nats, while any finite
+# run sees a much smaller *sample* sd because the batches that carry the variance are rare. Our sample sd
+# and the reference run's are both draws of a heavy-tailed statistic, not estimates of a finite number; we
+# assert only the robust statements (unbiased at low MI, ≥ 3 × InfoNCE's spread at 8–10 nats). That every
+# InfoNCE estimate, analytic or learned, stays ≤ log 64 holds by construction for any critic, so it is a
+# unit test, printed here only. This run's numbers:
+
+# %%
+book.reading(
+    "TNCE (InfoNCE with the analytic critic) rises from {tnce_lo:.2f} to {tnce_hi:.2f} nats as the MI goes "
+    "from 2 to 10 nats: already {short6:.1f} nats short of the MI at 6 nats. NWJ with its optimal critic is "
+    "unbiased at 2 and 4 nats ({c[C4.e8.nwj_unbiased.I2].difference}, {c[C4.e8.nwj_unbiased.I4].difference} "
+    "nats off I); its spread at 8–10 nats is {c[C4.e8.nwj_sd_ratio_analytic].value} times InfoNCE's. NWJ's "
+    "sample sd at 10 nats is {sd10:.2f} here, {sd10_ref:g} in the reference run, against a leading-order "
+    "population sd of {pop10:.0f} nats.",
+    tnce_lo=tnce[0],
+    tnce_hi=tnce[-1],
+    short6=MIS[2] - tnce[2],
+    sd10=nwj_sd[-1],
+    sd10_ref=NWJ_SD_TABLE[10.0],
+    pop10=population_sd[-1],
 )
 
 # %% [markdown]
-# **Reading.** With the analytic critic, InfoNCE is pinned below $\log 64 = 4.16$ (1.82 → 4.12: already
-# 2.3 nats short at 6 nats of MI), with a *small* spread; NWJ, JS (the same numbers: at the JS optimum
-# `tuba(·, 0)` is NWJ at its optimal offset) and BA are unbiased; DV and SMILE overshoot (the log of a
-# sample mean is biased upwards, and clipping at τ = 5 removes the large ratios from the partition estimate);
-# $I_\alpha$ sits in between. NWJ's spread is the problem: $\mathbb E_q[(p/q)^2] = e^{2I}$ (derived above),
-# so its marginal term has a population sd of about $e^I/K$ — **343 nats at 10 nats** — while any finite
-# run sees a much smaller *sample* sd because the batches that carry the variance are rare. Our sample sd
-# at 10 nats (printed above) therefore differs from the reference run's "≈ 9.3": both are draws of a
-# heavy-tailed statistic, not estimates of a finite number; we assert only the robust statements
-# (unbiased at low MI, ≥ 3 × InfoNCE's spread at 8–10 nats). That every InfoNCE estimate, analytic or
-# learned, stays ≤ log 64 holds by construction for any critic, so it is a unit test, printed here only.
-#
 # Now the learned critics, trained through the staircase:
 
 # %%
@@ -594,38 +534,11 @@ print(
     f"{traces['InfoNCE'].max():.4f} ≤ log K = {LOG_K8:.4f}"
 )
 nce10 = learned["InfoNCE"][-1].mean()
-book.compare(
-    "C4.e8.nce_saturates",
-    "E8: learned InfoNCE at true MI 10 saturates: at least 3.6 nats, within log 64 − 3.6 of log 64",
-    "mean over the second half of the last level",
-    float(nce10),
-    claims.theory("log 64", LOG_K8),
-    margin=LOG_K8 - 3.6,
-    direction="within",
-    source="fixed before the run: ≥ 3.6 nats (≤ log 64 holds by construction)",
-)
+book.check("C4.e8.nce_saturates", float(nce10), LOG_K8, detail=f"{STEPS - STEPS // 2} steps")
 sd_nwj, sd_nce, sd_smile = (rms_sd(learned[label]) for label in ("NWJ", "InfoNCE", "SMILE (τ=5)"))
 print(f"learned critics, sd at 8–10 nats: NWJ {sd_nwj:.2f}, InfoNCE {sd_nce:.3f}, SMILE {sd_smile:.2f}")
-book.compare(
-    "C4.e8.nwj_sd_ratio_learned",
-    "E8: learned sd(NWJ) at 8–10 nats ≥ 3 × sd(InfoNCE)",
-    "sd(NWJ) / sd(InfoNCE), rms over 8 and 10 nats",
-    float(sd_nwj / sd_nce),
-    claims.theory("equal spread", 1.0),
-    margin=2.0,
-    direction="greater",
-    source="fixed before the run: a ratio of at least 3",
-)
-book.compare(
-    "C4.e8.smile_sd_vs_nwj",
-    "E8: learned sd(SMILE τ=5) ≤ sd(NWJ) at 8–10 nats",
-    "sd(SMILE), rms over 8 and 10 nats",
-    float(sd_smile),
-    claims.control("learned NWJ's sd", float(sd_nwj)),
-    margin=0.0,
-    direction="less",
-    source="fixed before the run: no larger than NWJ's",
-)
+book.check("C4.e8.nwj_sd_ratio_learned", float(sd_nwj / sd_nce), 1.0)
+book.check("C4.e8.smile_sd_vs_nwj", float(sd_smile), float(sd_nwj))
 
 # %%
 colors = dict(zip([*LEARNED, "BA"], plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
@@ -706,6 +619,7 @@ def view_sampler(model, K):
     return sampler
 
 
+ssl_n_batches = {K: max(min(P.n_samples // K, 2_000), 20) for K in KS}  # analytic-critic batches per σ²
 ssl_rows = []
 for level, s2 in enumerate(SIGMA2):
     model64 = ssl.SSLModel(D9, s2, 1.0, dtype=torch.float64)
@@ -715,7 +629,7 @@ for level, s2 in enumerate(SIGMA2):
             lambda a, b, s2=s2: known_mi.ssl_log_critic(a, b, s2, 1.0),
             "infonce",
             view_sampler(model64, K),
-            n_batches=max(min(P.n_samples // K, 2_000), 20),
+            n_batches=ssl_n_batches[K],
             seed=stream(40 + level),
         )
         row[f"analytic K={K}"], row[f"sd K={K}"] = values.mean(), values.std(ddof=1)
@@ -745,41 +659,31 @@ show = [
 print(ssl_table[show].round(4).to_string(index=False))
 
 # %% [markdown]
-# **Checks.** The true MI is a closed form (`C4.e9.true_mi`, within the table's rounding 5·10⁻⁴). Our
-# analytic-critic estimates are compared with the reference table within **4 standard errors** of our
-# mean plus the table's rounding (`C4.e9.table`); the table's own Monte Carlo error is not known, so this
-# comparison is reported, not enforced. InfoNCE with the true critic rises as σ² shrinks
-# (`C4.e9.monotone`) and saturates: from σ² = 0.05 to 0.01 the MI grows by 7.8 nats and InfoNCE (K = 64)
-# by less than **0.01** (`C4.e9.saturation`). That InfoNCE never exceeds log K holds for any scores (a unit
-# test of `mi_bounds.infonce`), so it is printed, not claimed.
+# **Checks** (all derivations: closed forms and the analytic critic). The true MI is a closed form
+# (`C4.e9.true_mi`, within the table's rounding 5·10⁻⁴). Our analytic-critic estimates are compared with the
+# reference table entry by entry (`C4.e9.table`), within **4 standard errors of the difference** of two
+# Monte Carlo means plus the table's rounding. The table gives its per-batch sd but not its number of
+# batches, so its standard error is taken equal to ours: the tolerance is $4\sqrt2\,\mathrm{SE} + 5\cdot10^{-4}$.
+# InfoNCE with the true critic rises as σ² shrinks (`C4.e9.monotone`) and saturates: from σ² = 0.05 to 0.01
+# the MI grows by 7.8 nats (closed form) and InfoNCE (K = 64) by less than **0.01** (`C4.e9.saturation`).
+# That InfoNCE never exceeds log K holds for any scores (a unit test of `mi_bounds.infonce`), so it is
+# printed, not claimed.
 
 # %%
 err_true = max(abs(r["true I"] - TABLE_E9[r["σ²"]][0]) for r in ssl_rows)
-book.compare(
-    "C4.e9.true_mi",
-    "the view MI of the SSL model, −(d/2) log(1 − ρ²), matches the reference table",
-    "max |I − table| (nats)",
-    err_true,
-    claims.theory("closed form", 0.0),
-    margin=5e-4,
-    direction="within",
-    source="the table's rounding",
-    always=True,
-)
-dev = [(abs(r["analytic K=64"] - TABLE_E9[r["σ²"]][1]) - 4 * r["se K=64"] - 5e-4) for r in ssl_rows] + [
-    (abs(r["analytic K=512"] - TABLE_E9[r["σ²"]][3]) - 4 * r["se K=512"] - 5e-4) for r in ssl_rows
-]
-book.compare(
+book.check("C4.e9.true_mi", err_true, 0.0)
+# Each entry's tolerance: 4 standard errors of (ours − table), the table's SE taken equal to ours, + rounding.
+in_tolerance = {
+    (r["σ²"], K): abs(r[f"analytic K={K}"] - TABLE_E9[r["σ²"]][col])
+    / (4 * math.sqrt(2) * r[f"se K={K}"] + 5e-4)
+    for r in ssl_rows
+    for K, col in ((64, 1), (512, 3))
+}
+book.check(
     "C4.e9.table",
-    "analytic-critic InfoNCE (K = 64, 512) matches the reference table",
-    "max over entries of |ours − table| − (4 SE + 5e-4) (nats)",
-    max(dev),
-    claims.theory("agreement", 0.0),
-    margin=0.0,
-    direction="less",
-    source="4 Monte Carlo standard errors of our mean + the table's rounding",
-    enforce=False,
-    note="the table's own Monte Carlo error is unknown; see the per-entry differences printed below",
+    max(in_tolerance.values()),
+    1.0,
+    detail=f"{len(in_tolerance)} entries; K = 64: {ssl_n_batches[64]} batches, K = 512: {ssl_n_batches[512]}",
 )
 print(
     "|ours − table| in our standard errors (σ²: K = 64, K = 512): "
@@ -789,49 +693,32 @@ print(
         for r in ssl_rows
     )
 )
+print(
+    "|ours − table| as a fraction of its tolerance (σ²: K = 64, K = 512): "
+    + "; ".join(
+        f"{r['σ²']:g}: {in_tolerance[(r['σ²'], 64)]:.2f}, {in_tolerance[(r['σ²'], 512)]:.2f}"
+        for r in ssl_rows
+    )
+)
 for K in KS:
     col = [r[f"analytic K={K}"] for r in ssl_rows]
     steps_up = [b - a for a, b in zip(col, col[1:], strict=False)]
-    book.compare(
-        f"C4.e9.monotone.K{K}",
-        f"analytic InfoNCE (K = {K}) increases as σ² shrinks",
-        "smallest increase between neighbouring σ² (nats)",
-        min(steps_up),
-        claims.theory("no increase", 0.0),
-        margin=0.0,
-        direction="greater",
-        source="theory: a larger MI gives a larger expected InfoNCE at fixed K",
-        always=True,
-    )
+    book.check(f"C4.e9.monotone.K{K}", min(steps_up), 0.0)
     print(f"derivation (any scores): max InfoNCE at K = {K} is {max(col):.4f} ≤ log K = {math.log(K):.4f}")
 sat = {r["σ²"]: r for r in ssl_rows}
 gain_nce = sat[0.01]["analytic K=64"] - sat[0.05]["analytic K=64"]
 gain_true = sat[0.01]["true I"] - sat[0.05]["true I"]
-book.compare(
-    "C4.e9.saturation",
-    f"σ² 0.05 → 0.01 adds {gain_true:.1f} nats of MI but almost nothing to InfoNCE (K = 64)",
-    "InfoNCE gain (nats)",
-    gain_nce,
-    claims.theory("no gain", 0.0),
-    margin=0.01,
-    direction="within",
-    source="fixed before the run: 0.01 nats",
-    always=True,
-)
+book.check("C4.e9.saturation", gain_nce, 0.0)
 excess = max(r[f"learned K={K}"] - r[f"analytic K={K}"] for r in ssl_rows for K in KS)
 print(
     f"derivation (the pmi is InfoNCE's optimal critic): worst learned − analytic = {excess:+.3f} nats (reported)"
 )
 learned64 = [r["learned K=64"] for r in ssl_rows]
-book.compare(
+book.check(
     "C4.e9.learned_monotone",
-    "a learned separable critic's InfoNCE (K = 64) increases as σ² shrinks",
-    "smallest increase between neighbouring σ² (nats)",
     min(b - a for a, b in zip(learned64, learned64[1:], strict=False)),
-    claims.theory("no increase", 0.0),
-    margin=0.01,
-    direction="greater",
-    source="fixed before the run: a 0.01-nat dip counts as a decrease",
+    0.0,
+    detail=f"{STEPS} steps per σ², 200 batches",
 )
 
 # %% [markdown]
@@ -864,24 +751,24 @@ teaching.mi_explorer(sigma2=0.15, s2=1.0, K=64, d=D9).show()
 # and the content and style a linear probe recovers (held-out groups 4 000 / 1 000 / 1 000, strength on
 # val, test once), against the same encoder untrained.
 #
-# **Claims and margins, fixed before the run:**
+# **Claims and margins, declared in the spec before the run:**
 #
 # - `C4.saturate.reached`: the final InfoNCE lies within **0.1** nats of the analytic ceiling (K = 16);
 # - `C4.saturate.bound_flat`: over the last quarter of training the bound changes by less than **0.05** nats;
-# - `C4.saturate.spread_moves`: over the same quarter, log σ²_eff falls by more than **0.1** (10 %) — the
-#   representation keeps changing while the MI estimate is flat; negative control
-#   `C4.saturate.spread_moves.frozen`: the same check on the final encoder measured twice (no training);
+# - `C4.saturate.spread_moves`, **the primary test of C4**: over the same quarter, log σ²_eff falls by more
+#   than **0.1** (10 %) — the representation keeps changing while the MI estimate is flat. Its premise is
+#   `C4.saturate.reached`: if the encoder does not reach the ceiling, C4 is not decidable at this budget;
 # - `C4.style.unshared_dropped`: unshared style R² falls below the untrained encoder's by more than **0.1**;
 # - `C4.style.shared_dropped`: the same for shared style — C4's prediction (the loss removes what varies
 #   within a group, MI or not); `C4.content.kept`: content R² rises over the untrained encoder's by **0.1**;
+# - negative controls `C4.content.kept.second_init` and `C4.style.unshared_dropped.second_init`: the same
+#   two checks applied to a second untrained initialisation of the encoder against the first (no training
+#   in between, so both must fail);
 # - `C4.equal_mi.*` (after Tschannen et al. 2020): at τ = 0.05 and τ = 0.1 (unshared style) the final
-#   InfoNCE values agree within **0.1** nats while the style R² differs by more than **0.05**: the bound's value
-#   does not determine the representation.
+#   InfoNCE values agree within **0.1** nats (`C4.equal_mi.bound`, the premise of the next) while the style
+#   R² differs by more than **0.05**: the bound's value does not determine the representation.
 
 # %%
-C4_STEPS = {"smoke": 300, "default": 4_000, "full": 12_000}[profile]
-N_CHUNKS, K_C4 = 8, 16
-SEEDS = [seed + s for s in range(3 if profile != "smoke" else 1)]
 sig_cs = torch.tensor([0.01] * 5 + [1.0] * 5)
 C4_DATA = {}
 for variant, style_s2 in (("unshared", 0.0), ("shared", 1.0)):
@@ -999,108 +886,70 @@ def at(variant, tau, step, key):
 
 CHUNK = C4_STEPS // N_CHUNKS
 END, QUARTER = N_CHUNKS * CHUNK, (N_CHUNKS - 2) * CHUNK  # the last recorded step, and a quarter before
-book.compare(
-    "C4.saturate.reached",
-    f"the InfoNCE encoder reaches the bound's ceiling at K = {K_C4} (unshared style)",
-    f"final InfoNCE (K = {K_C4})",
-    at("unshared", 0.1, END, "nce"),
-    claims.theory("analytic-critic ceiling", ceil16["unshared"]),
-    margin=0.1,
-    direction="within",
-    source="fixed before the run: 0.1 nats",
-)
-book.compare(
+trained_for = f"{END} steps, {len(SEEDS)} seed(s)"
+quarter = f"steps {QUARTER} → {END}, {len(SEEDS)} seed(s)"
+book.check("C4.saturate.reached", at("unshared", 0.1, END, "nce"), ceil16["unshared"], detail=trained_for)
+book.check(
     "C4.saturate.bound_flat",
-    "over the last quarter of training the InfoNCE bound is flat",
-    "InfoNCE change (nats)",
     at("unshared", 0.1, END, "nce") - at("unshared", 0.1, QUARTER, "nce"),
-    claims.theory("no change", 0.0),
-    margin=0.05,
-    direction="within",
-    source="fixed before the run: 0.05 nats",
+    0.0,
+    detail=quarter,
 )
 spread_change = np.log(at("unshared", 0.1, END, "s2_eff")) - np.log(at("unshared", 0.1, QUARTER, "s2_eff"))
-book.compare(
-    "C4.saturate.spread_moves",
-    "over the same quarter the within-group spread keeps shrinking",
-    "change of log σ²_eff",
-    spread_change,
-    claims.theory("no change", 0.0),
-    margin=0.1,
-    direction="less",
-    source="fixed before the run: a 10 % decrease",
-)
-frozen = []
-for s in SEEDS:  # the final encoder, measured twice: nothing trained in between
-    enc, (_, _, held) = final_encoders[("unshared", 0.1, s)], C4_DATA["unshared"]
-    frozen.append(
-        math.log(encoder_state(enc, held)[0]) - math.log(at("unshared", 0.1, END, "s2_eff")[SEEDS.index(s)])
-    )
-book.compare(
-    "C4.saturate.spread_moves.frozen",
-    "negative control: the spread of a frozen encoder keeps shrinking",
-    "change of log σ²_eff",
-    frozen,
-    claims.theory("no change", 0.0),
-    margin=0.1,
-    direction="less",
-    source="the claim's own check",
-    expect="fail",
-)
+book.check("C4.saturate.spread_moves", spread_change, 0.0, detail=quarter)
 for variant in ("unshared", "shared"):
-    book.compare(
+    book.check(
         f"C4.style.{variant}_dropped",
-        f"the InfoNCE encoder discards {variant} style"
-        + (" (zero cross-view MI)" if variant == "unshared" else " (0.72 nats of cross-view MI)"),
-        "style R² (linear probe)",
         at(variant, 0.1, END, "style"),
-        claims.control("untrained encoder", at(variant, 0.1, 0, "style")),
-        margin=0.1,
-        direction="less",
-        source="fixed before the run",
+        at(variant, 0.1, 0, "style"),
+        detail=trained_for,
     )
-book.compare(
+book.check(
     "C4.content.kept",
-    "the InfoNCE encoder learns the content",
-    "content R² (linear probe)",
     at("unshared", 0.1, END, "content"),
-    claims.control("untrained encoder", at("unshared", 0.1, 0, "content")),
-    margin=0.1,
-    direction="greater",
-    source="fixed before the run",
+    at("unshared", 0.1, 0, "content"),
+    detail=trained_for,
 )
-book.compare(
-    "C4.content.dropped",
-    "negative control: the style-discard check applied to the content",
-    "content R² (linear probe)",
-    at("unshared", 0.1, END, "content"),
-    claims.control("untrained encoder", at("unshared", 0.1, 0, "content")),
-    margin=0.1,
-    direction="less",
-    source="the claim's own check",
-    expect="fail",
+# Negative controls: the same probes on a second untrained initialisation (stream 84 instead of 83), against
+# the first (step 0 of the trajectories above). Nothing is trained, so neither check may pass.
+second_init = np.array(
+    [
+        encoder_state(
+            critics.SeparableCritic(
+                20,
+                hidden=256,
+                layers=2,
+                embed_dim=16,
+                shared=True,
+                normalize=True,
+                temperature=0.1,
+                seed=stream(84) + s,
+            ),
+            C4_DATA["unshared"][2],
+        )
+        for s in SEEDS
+    ]
+)  # (seeds, [σ²_eff, content R², style R²])
+book.check(
+    "C4.content.kept.second_init",
+    second_init[:, 1],
+    at("unshared", 0.1, 0, "content"),
+    detail=f"{len(SEEDS)} pairs of initialisations",
 )
-book.compare(
+book.check(
+    "C4.style.unshared_dropped.second_init",
+    second_init[:, 2],
+    at("unshared", 0.1, 0, "style"),
+    detail=f"{len(SEEDS)} pairs of initialisations",
+)
+book.check(
     "C4.equal_mi.bound",
-    "τ = 0.05 and τ = 0.1 reach the same InfoNCE",
-    "final InfoNCE, τ 0.05 − τ 0.1 (nats)",
     at("unshared", 0.05, END, "nce") - at("unshared", 0.1, END, "nce"),
-    claims.theory("equal", 0.0),
-    margin=0.1,
-    direction="within",
-    source="fixed before the run: 0.1 nats",
+    0.0,
+    detail=trained_for,
 )
 style_gap = at("unshared", 0.05, END, "style") - at("unshared", 0.1, END, "style")
-book.compare(
-    "C4.equal_mi.style_differs",
-    "... while keeping different amounts of style",
-    "|style R², τ 0.05 − τ 0.1|",
-    np.abs(style_gap),
-    claims.theory("equal", 0.0),
-    margin=0.05,
-    direction="greater",
-    source="fixed before the run: 0.05 of R²",
-)
+book.check("C4.equal_mi.style_differs", np.abs(style_gap), 0.0, detail=trained_for)
 
 fig, axes = plt.subplots(1, 3, figsize=(17, 4.4))
 ax = axes[0]
@@ -1152,21 +1001,40 @@ axes[2].set_title("the style kept during training")
 run.savefig(fig, "ssl_model_mi")
 
 # %% [markdown]
-# **Reading** (numbers of the committed default run, 3 seeds). *Saturation did not happen.* After 4 000
-# steps the encoder's InfoNCE is 2.17 [2.14, 2.21] nats against a ceiling of 2.77 at K = 16, still rising
-# (+0.048 over the last quarter), and over that quarter the within-group spread no longer shrinks
-# (log σ²_eff −0.004 [−0.081, 0.073]). So the phase C4 needs — the bound flat at its cap while the
-# representation keeps changing — is **not reached at this budget**, and the notebook cannot say whether it
-# exists. *Style is discarded when it carries no MI, and kept when it does.* The unshared style falls from
-# R² 0.43 (untrained) to 0.08; the shared style, 0.72 nats of cross-view MI, *rises* from 0.51 to 0.65. That
-# is what an MI maximiser does, and it **contradicts** the stronger reading of C4 (that the loss removes
-# whatever varies within a group, MI or not) at this budget; C4's weaker reading — InfoNCE is capped at
-# log K, so the objective cannot be *measuring* the MI once it exceeds log K — stands on the analytic
-# results above. *Equal bound, different representations*: τ = 0.05 and τ = 0.1 reach the same InfoNCE
-# (difference 0.015 [−0.021, 0.052]), but their style R² differ by only 0.048 [−0.011, 0.108]: not the
-# 0.05 we declared, by its interval. Section 5 shows the cleaner version of Tschannen et al.'s point: equal
-# MI by construction (bijections), very different linear-probe quality.
-#
+# **Reading.** Three questions, answered by this run's numbers below (differences with their 95 %
+# intervals; the secondary claims' outcomes are Holm-adjusted at the end, and the primary test's premise is
+# applied there too). *Does the bound saturate?* The phase C4 needs is the bound flat at its cap while the
+# representation keeps changing; if the encoder does not reach the ceiling, this budget cannot say whether
+# that phase exists. *Is style discarded because it carries no MI, or regardless?* An MI maximiser drops the
+# unshared style and has reason to keep the shared one; C4's stronger reading (the loss removes whatever
+# varies within a group, MI or not) predicts that both go. C4's weaker reading — InfoNCE is capped at log K,
+# so the objective cannot be *measuring* the MI once it exceeds log K — stands on the analytic results above.
+# *Equal bound, different representations?* Section 5 shows the cleaner version of Tschannen et al.'s point:
+# equal MI by construction (bijections), very different linear-probe quality.
+
+# %%
+book.reading(
+    "*Saturation.* After {steps} steps the encoder's InfoNCE is {c[C4.saturate.reached].value} nats against "
+    "an analytic ceiling of {ceiling:.2f} at K = {K} (`C4.saturate.reached`: {c[C4.saturate.reached].outcome}). "
+    "Over the last quarter the bound changes by {c[C4.saturate.bound_flat].value} nats "
+    "(`C4.saturate.bound_flat`: {c[C4.saturate.bound_flat].outcome}) and log σ²_eff by "
+    "{c[C4.saturate.spread_moves].value} (the primary test `C4.saturate.spread_moves` asks for a fall of more "
+    "than 0.1; its outcome, with its premise, is in the verdict at the end).\n\n"
+    "*Style.* The unshared style (no cross-view MI) goes from R² {c[C4.style.unshared_dropped].reference} "
+    "untrained to {c[C4.style.unshared_dropped].value} ({c[C4.style.unshared_dropped]}); the shared style "
+    "({mi_shared:.2f} nats of cross-view MI) from {c[C4.style.shared_dropped].reference} to "
+    "{c[C4.style.shared_dropped].value} ({c[C4.style.shared_dropped]}). The content R² changes by "
+    "{c[C4.content.kept]}. Negative controls, a second untrained initialisation against the first: content "
+    "{c[C4.content.kept.second_init]}, unshared style {c[C4.style.unshared_dropped.second_init]}.\n\n"
+    "*Equal bound.* τ = 0.05 against τ = 0.1: InfoNCE {c[C4.equal_mi.bound]}; |style R² gap| "
+    "{c[C4.equal_mi.style_differs].value} against the declared 0.05 ({c[C4.equal_mi.style_differs]}).",
+    steps=END,
+    ceiling=ceil16["unshared"],
+    K=K_C4,
+    mi_shared=ssl.view_mutual_information(5, sig_cs[5:], C4_DATA["shared"][1][5:]),
+)
+
+# %% [markdown]
 # ## 5 · MI is invariant to bijections; representation quality is not (E10)
 #
 # Take a representation $r = c + n$ of a 5-dimensional content $c \sim \mathcal N(0, I)$ with
@@ -1177,8 +1045,8 @@ run.savefig(fig, "ssl_model_mi")
 # views $I(B_k(r_1); B_k(r_2)) = I(r_1; r_2)$ — an InfoNCE objective cannot prefer $r$ over $B_k(r)$. A linear
 # probe can; an MLP probe (`probes.mlp_probe`: one hidden layer of 256, 20 000 training samples in `default`,
 # trained until early stopping on the validation split) should not. The probe must be trained to convergence:
-# capped at 100 epochs, it was still improving on the heavy-tailed $\sinh$ bijections and lost up to 0.04 R²
-# there (span 0.041 in our first default run).
+# capped at 100 epochs, it was still improving on the heavy-tailed $\sinh$ bijections in our first default
+# run, and lost R² there.
 
 # %%
 D10, ETA2 = 5, 0.1
@@ -1234,36 +1102,22 @@ print(
     f"linear-probe R² {bij_table.linear.min():.3f} … {bij_table.linear.max():.3f}; MLP-probe R² "
     f"{bij_table.mlp[1:].min():.3f} … {bij_table.mlp[1:].max():.3f} (identity {bij_table.mlp[0]:.3f})"
 )
-book.compare(
+book.check(
     "C4.e10.linear_span",
-    "E10: linear-probe R² across bijections spans ≥ 0.2",
-    "max − min linear-probe R² (identity and bijections)",
     float(span_linear),
-    claims.theory("no spread", 0.0),
-    margin=0.2,
-    direction="greater",
-    source="fixed before the run: 0.2 of R²",
+    0.0,
+    detail=f"the identity and {N_BIJ} bijections, {n_train} training samples",
 )
-book.compare(
-    "C4.e10.mlp_span",
-    f"E10: MLP-probe R² across the {N_BIJ} bijections varies by ≤ 0.03",
-    "max − min MLP-probe R² over the bijections",
-    float(span_mlp),
-    claims.theory("invariant (no spread)", 0.0),
-    margin=0.03,
-    direction="within",
-    source="fixed before the run: 0.03 of R²",
-)
+book.check("C4.e10.mlp_span", float(span_mlp), 0.0, detail=f"{N_BIJ} bijections, {n_train} training samples")
 
 # %% [markdown]
 # The MI between two views is the same for every $B_k$; an *estimate* of it depends on the critic. We train
 # InfoNCE critics (K = 128) on the views $(B(r_1), B(r_2))$ of three encoders — the identity, and the
 # bijections with the lowest and the highest linear R² — with a flexible critic (separable MLPs) and with a
 # bilinear one (linear embeddings, the critic of a linear evaluation). The view MI is
-# $-\tfrac52\log(1-1/1.1^2) = 4.37$ nats; the analytic critic's InfoNCE at K = 128 is the reference. The MLP
+# $-\tfrac52\log(1-1/1.1^2) = 4.38$ nats; the analytic critic's InfoNCE at K = 128 is the reference. The MLP
 # critics get 4 × `steps / 5` steps: on the heavy-tailed $\sinh$ encoders they are still climbing after
-# `steps / 5` (in our first default run the worst encoder's critic stood at 2.25 nats after 1 500 steps,
-# against 3.64 for the identity); the table prints both read-outs.
+# `steps / 5`; the table prints both read-outs (and the reading below them).
 
 # %%
 K10 = 128
@@ -1311,9 +1165,8 @@ mi_table = pd.DataFrame(mi_rows)
 print(f"view MI {view_mi:.3f} nats for every encoder; analytic-critic InfoNCE at K = {K10}: {reference:.3f}")
 print(mi_table.round(3).to_string(index=False))
 spread_mlp = mi_table["MLP critic"].max() - mi_table["MLP critic"].min()
-# Reported, not gated: the MI is invariant exactly (closed form above); how close a *trained* critic gets on a
-# heavy-tailed encoder depends on its training length and seed (one pilot reached 3.55 nats on the worst
-# encoder, our first full run 3.00, both after 6 000 steps), so this is a statement about estimation.
+# A statement about estimation, not about the MI (invariant exactly, closed form above): how close a *trained*
+# critic gets on a heavy-tailed encoder depends on its training length and seed.
 print(
     "MLP critic: "
     + " / ".join(f"{v:.3f}" for v in mi_table["MLP critic"])
@@ -1321,28 +1174,31 @@ print(
     + " / ".join(f"{v:.2f}" for v in mi_table["MLP critic @ steps/5"])
     + ")"
 )
-book.compare(
+book.check(
     "C4.e10.mlp_critic_spread",
-    "E10: a flexible critic estimates the same view MI for every encoder",
-    "max − min MLP-critic InfoNCE over the three encoders",
     float(spread_mlp),
-    claims.theory("invariant MI (no spread)", 0.0),
-    margin=0.15,
-    direction="within",
-    source="fixed before the run: 0.15 nats",
-    enforce=False,
+    0.0,
+    detail=f"{4 * STEPS} steps per critic, one seed",
     note="a statement about estimation: the MI is invariant exactly (closed form); how close a trained critic "
     "gets on a heavy-tailed encoder depends on its training length and seed",
 )
-book.compare(
+book.check(
     "C4.e10.bilinear_drop",
-    "E10: a bilinear critic's estimate drops for the worst-linear bijection",
-    "bilinear-critic InfoNCE on the worst-linear encoder",
     float(mi_table["bilinear critic"].iloc[1]),
-    claims.control("the identity encoder's", float(mi_table["bilinear critic"].iloc[0])),
-    margin=0.2,
-    direction="less",
-    source="fixed before the run: a drop of 0.2 nats",
+    float(mi_table["bilinear critic"].iloc[0]),
+    detail=f"{STEPS} steps per critic, one seed",
+)
+book.reading(
+    "The MLP critics after ¼ of their training: {q_id:.2f} nats on the identity, {q_worst:.2f} on the "
+    "worst-linear encoder; at the end {f_id:.2f} and {f_worst:.2f}, against {ref:.2f} for the analytic critic "
+    "at K = {K} (spread over the three encoders {c[C4.e10.mlp_critic_spread].value}, against ≤ 0.15: "
+    "{c[C4.e10.mlp_critic_spread].outcome}).",
+    q_id=mi_table["MLP critic @ steps/5"].iloc[0],
+    q_worst=mi_table["MLP critic @ steps/5"].iloc[1],
+    f_id=mi_table["MLP critic"].iloc[0],
+    f_worst=mi_table["MLP critic"].iloc[1],
+    ref=reference,
+    K=K10,
 )
 
 # %%
@@ -1388,12 +1244,23 @@ ax.set_ylim(min(0, mi_table["bilinear critic"].min() - 0.2), view_mi + 1.5)
 ax.legend(fontsize=8, loc="upper right", ncol=2)
 run.savefig(fig, "bijections")
 
+# %%
+book.reading(
+    "Over the identity and {n_bij} bijections the linear-probe R² spans {c[C4.e10.linear_span].value} "
+    "(≥ 0.2 declared: {c[C4.e10.linear_span].outcome}); over the bijections the MLP probe's spans "
+    "{c[C4.e10.mlp_span].value} (≤ 0.03 declared: {c[C4.e10.mlp_span].outcome}), with the identity at "
+    "{mlp_id:.3f} against the Bayes R² {bayes:.3f}.",
+    n_bij=N_BIJ,
+    mlp_id=bij_table.mlp[0],
+    bayes=1 / (1 + ETA2),
+)
+
 # %% [markdown]
-# **Reading.** All the encoders hold the same information — an MLP probe recovers the same content from each
-# (span ≤ 0.03 once trained to convergence) — but a linear probe, the usual measure of representation
-# quality, ranks them very differently. A flexible InfoNCE critic gets close to the same MI on the mildly
-# bent encoders, but on the most heavy-tailed one it needs far longer training and still falls short in our
-# runs: the MI is invariant, *estimating* it is not equally easy (reported above, not gated).
+# **Reading.** All the encoders hold the same information — an MLP probe recovers nearly the same content
+# from each once trained to convergence — but a linear probe, the usual measure of representation quality,
+# ranks them very differently. A flexible InfoNCE critic gets close to the same MI on the mildly bent
+# encoders, but the most heavy-tailed one needs far longer training (the critics' numbers are above): the MI
+# is invariant, *estimating* it is not equally easy (one training run per critic: recorded, not decidable).
 # Maximising MI between views therefore cannot by itself explain why contrastive encoders are *linearly*
 # useful: that comes from the critic's form (a bilinear/cosine score makes the encoder linearise the content,
 # as the bilinear critic's lower estimates on bent encoders show) and from what the objective throws away
@@ -1428,16 +1295,10 @@ coupling = log_p_group - log_normal(z1_s, var_tot) - log_normal(z2_s, var_tot)
 pmi_views = pmi_sym.subs({xs: z1_s / sp.sqrt(var_tot), ys: z2_s / sp.sqrt(var_tot), rho_s: rho_ssl})
 diff = sp.simplify(sp.expand(coupling - pmi_views))
 diff = sp.simplify(sp.expand_log(diff.replace(sp.log, lambda arg: sp.log(sp.factor(arg))), force=True))
-book.compare(
+book.check(
     "C4.elbo.coupling_is_pmi_sympy",
-    "sympy: log p(z1, z2) − log p(z1) − log p(z2) = pmi of the views, ρ = s²/(s²+σ²)",
-    "number of non-zero symbolic residuals",
     float(diff != 0),
-    claims.theory("closed form", 0.0),
-    margin=0.0,
-    direction="within",
-    source="exact algebra",
-    always=True,
+    0.0,
 )
 moments_q = {
     z1_s**2: m1_s**2 + v1_s,
@@ -1451,16 +1312,10 @@ claimed = pmi_views.subs({z1_s: m1_s, z2_s: m2_s}) - rho_ssl**2 * (v1_s + v2_s) 
     2 * (1 - rho_ssl**2) * var_tot
 )
 diff = sp.simplify(expected_coupling - claimed)
-book.compare(
+book.check(
     "C4.elbo.expected_pmi_sympy",
-    "sympy: E_q[pmi] = pmi(μ1, μ2) − ρ²(v1 + v2)/(2(1 − ρ²)(s² + σ²))",
-    "number of non-zero symbolic residuals",
     float(diff != 0),
-    claims.theory("closed form", 0.0),
-    margin=0.0,
-    direction="within",
-    source="exact algebra",
-    always=True,
+    0.0,
 )
 
 # The package's exact prior term against the decomposition, on random Gaussian q's (J = 2, d = 10).
@@ -1475,16 +1330,10 @@ for s2 in (0.15, 1.0):
         rho6**2 * var6.sum(1) / (2 * (1 - rho6**2) * vt)
     ).sum(-1)
     err = (ssl.expected_log_p_z(mu6, var6, s2, 1.0) - marginal - e_pmi).abs().max().item()
-    book.compare(
+    book.check(
         f"C4.elbo.prior_term_decomposition.s{s2:g}",
-        f"expected_log_p_z = Σ_j E_q log p(z_j) + E_q[pmi] (package, σ² = {s2})",
-        "max |package − decomposition| over 256 random q's",
         float(err),
-        claims.theory("closed form", 0.0),
-        margin=1e-10,
-        direction="within",
-        source="floating-point tolerance 1e-10",
-        always=True,
+        0.0,
     )
 
 elbo_rows = []
@@ -1533,17 +1382,11 @@ print(
     f"{low_noise['NCE log-partition']:.2f} = {low_noise['NCE positive'] - low_noise['NCE log-partition']:.2f}"
 )
 for r in elbo_rows:
-    book.compare(
+    book.check(
         f"C4.elbo.nce_positive.s{r['σ²']:g}",
-        f"InfoNCE's positive term (optimal critic) is the same E[pmi] = I (σ² = {r['σ²']:g}); "
-        "its log-partition makes the cap",
-        "mean of the diagonal pmi over 100 batches of 64",
         float(r["NCE positive"]),
-        claims.theory("I(z1; z2)", r["true I"]),
+        r["true I"],
         margin=5 * r["NCE positive se"],
-        direction="within",
-        source="5 Monte Carlo standard errors",
-        always=True,
     )
 
 fig, ax = plt.subplots(figsize=(5.8, 3.8))
@@ -1568,25 +1411,58 @@ run.savefig(fig, "elbo_prior_term")
 # %% [markdown]
 # ## Verdict
 #
-# **What this budget supports.** The analytic half of C4 holds in every profile: the bounds and their
-# optimal critics derived with sympy and checked by Monte Carlo, the staircase's bias and variance, InfoNCE
-# saturating at log K long before σ² → 0 (σ² 0.05 → 0.01 adds 7.8 nats of MI and 0.003 nats of InfoNCE),
-# MI's invariance to bijections against a linear probe's spread, and ELBO$_\text{SSL}$'s uncapped prior
-# term. The reference table of E9 agrees with our estimates within 4 standard errors except at σ² = 1 and
-# 0.33 (K = 64), where it is about 0.017 nats low — the table's own Monte Carlo error (reported). The
-# trained half is mixed: InfoNCE discards style that carries no cross-view MI and keeps style that does;
-# the bound does not saturate within 4 000 steps, so "the representation keeps collapsing after the bound
-# is flat" is **not tested** here; equal bounds at two temperatures do not give style retention that differs
-# by our margin; the MLP probe's R² over 20 bijections spans 0.036, just over the 0.03 declared.
-#
-# Every claim above, with its measured value, its reference, its criterion, and whether it was enforced in
-# this profile (smoke runs report but do not enforce the claims that need training length), written to
-# `verdicts.json` next to the figures.
+# The answer to C4 is the outcome of its primary test, `C4.saturate.spread_moves`, read once the whole run
+# is in: the secondary claims Holm-adjusted together, the primary test's premise applied. The derivations
+# are software correctness, counted apart. Rendered from this run:
 
 # %%
+book.finalize()  # the Holm adjustment and the premises: the verdict reads the final outcomes
+c4_answer = book.answers()[0]
+found = c4_answer["qualifications_found"]
+worst_entry = max(in_tolerance, key=in_tolerance.get)
+worst_col = {64: 1, 512: 3}[worst_entry[1]]
+book.reading(
+    "**C4: {answer}.** The primary test `C4.saturate.spread_moves` is {c[C4.saturate.spread_moves].outcome}"
+    "{why}: over the last quarter of {steps} steps log σ²_eff changes by "
+    "{c[C4.saturate.spread_moves].difference} (a fall of more than 0.1 declared), while the final InfoNCE lies "
+    "{c[C4.saturate.reached].difference} nats from the ceiling (its premise `C4.saturate.reached`: "
+    "{c[C4.saturate.reached].outcome}). {qualifications}\n\n"
+    "**Derivations: {verified} of {declared} verified** — the bounds and their optimal critics (sympy, Monte "
+    "Carlo), the staircase with the analytic critic, InfoNCE saturating at log K long before σ² → 0 (σ² 0.05 → "
+    "0.01 adds {gain_true:.2f} nats of MI and {gain_nce:.4f} nats of InfoNCE at K = 64), and ELBO_SSL's "
+    "uncapped prior term. The E9 reference table agrees with our estimates, at worst at {worst_frac:.2f} of "
+    "its tolerance (σ² = {worst_s2:g}, K = {worst_K}: ours − table = {worst_dev:+.4f} nats).\n\n"
+    "**Secondary findings** (Holm-adjusted): unshared style {c[C4.style.unshared_dropped]}; shared style "
+    "{c[C4.style.shared_dropped]}; content {c[C4.content.kept]}; the bound at τ = 0.05 against τ = 0.1 "
+    "{c[C4.equal_mi.bound]}, their style gap {c[C4.equal_mi.style_differs]}; the MLP probe's span over "
+    "{n_bij} bijections {c[C4.e10.mlp_span].value} against ≤ 0.03 ({c[C4.e10.mlp_span].outcome}).",
+    answer=c4_answer["answer"],
+    why=f" ({c4_answer['reason']})" if c4_answer.get("reason") else "",
+    steps=END,
+    qualifications=(
+        "Qualifications found: " + "; ".join(q["text"] for q in found) + "."
+        if found
+        else "No declared qualification was found."
+    ),
+    verified=c4_answer["derivations"]["verified"],
+    declared=c4_answer["derivations"]["declared"],
+    gain_true=gain_true,
+    gain_nce=gain_nce,
+    worst_frac=in_tolerance[worst_entry],
+    worst_s2=worst_entry[0],
+    worst_K=worst_entry[1],
+    worst_dev=sat[worst_entry[0]][f"analytic K={worst_entry[1]}"] - TABLE_E9[worst_entry[0]][worst_col],
+    n_bij=N_BIJ,
+)
+
+# %% [markdown]
+# Every claim, with its value, its reference, its criterion, its outcome and (for the secondary claims) its
+# Holm-adjusted interval, is in the table below and in `verdicts.json` next to the figures.
+
+# %%
+print(book.summary())
 with pd.option_context("display.max_colwidth", 90, "display.max_rows", 200):
     display(book.table())
-print(book.summary())
 print("verdicts written to", book.write())
 print(f"runtime {time.perf_counter() - t_start:.0f} s")
 print(run.describe())
