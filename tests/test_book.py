@@ -269,6 +269,14 @@ def test_book_in_a_browser(book, server, browser):
     notebook_pages = {page[: -len(".ipynb")] + ".html" for page in book.staged.notebooks.values()}
     assert notebook_pages <= seen, f"notebooks the navigation does not reach: {sorted(notebook_pages - seen)}"
     assert "docs/index.html" in seen and "figures/README.html" in seen
+    # the results page opens with the answer to each claim of the paper, then the forest plots
+    page = states["figures/README.html"]
+    text = page["text"]
+    assert "Does each claim of the paper hold?" in text
+    assert all(f"C{i} ·" in text for i in range(1, 7)), "the answer table lacks a claim of the paper"
+    assert text.index("Does each claim of the paper hold?") < text.index("01_ssl_generative_model")
+    forests = [i for i in page["images"] if i["src"].endswith("claims_forest.png")]
+    assert forests and all(i["ok"] for i in forests), forests
     # the landing page and every notebook whose markdown has math show typeset math
     with_math = [p for p in ["docs/index.html", *sorted(notebook_pages)] if states[p]["maths"]]
     assert "docs/index.html" in with_math

@@ -579,4 +579,13 @@ SPEC = NotebookSpec(
             "contains the Bayes critic; then keep training and measure spread and style (issue 28)",
         ),
     ),
+    constants={
+        "4.16": "theory: log 64, InfoNCE's ceiling with 64 candidates",
+        "7.8": "theory: the view MI −(d/2) log(1 − ρ²) at d = 10 gained from σ² = 0.05 to 0.01 (7.76 nats)",
+        "0.72": "theory: 5 · ½ log(4/3), the view MI carried by the shared style",
+        "2.77": "theory: log 16, the ceiling at K = 16",
+        "9.8": "theory: the content's view MI in section 4",
+        "0.909": "theory: 1/(1 + 0.1), the content's view correlation",
+        "4.38": "theory: the view MI of section 5",
+    },
 )
