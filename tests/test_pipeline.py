@@ -105,6 +105,9 @@ def test_the_run_records_what_it_injected_and_what_flipped(tmp_path, capsys):
     assert data["flips"]["since"] == "old"
     assert data["flips"]["changes"] == [{"id": "a", "from": "inconclusive", "to": "supported"}]
     assert "01_tiny: a: inconclusive → supported" in capsys.readouterr().out
+    recorded = figures.read_manifest(figs)["notebooks"]["01_tiny"]
+    assert recorded["parameters"] == {"profile": "smoke", "seed": 5}
+    assert {"torch_threads", "torch_blas", "numpy_blas", "cpu"} <= recorded["machine"].keys()
 
 
 def test_a_failing_notebook_fails_the_run(tmp_path):

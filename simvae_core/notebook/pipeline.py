@@ -510,11 +510,28 @@ def _run(
             seconds=seconds,
             jobs=jobs,
             executed={"path": executed.relative_to(root).as_posix(), "sha256": figures.sha256_of(executed)},
+            parameters=dict(parameters[nb]),
+            machine=_machine(verdicts),
         )
 
     with heartbeat:
         _schedule(todo, jobs, one)
     return {nb.stem: timings[nb.stem] for nb in notebooks if nb.stem in timings}
+
+
+MACHINE = ("torch_threads", "torch", "torch_blas", "torch_cpu_capability", "numpy_blas", "cpu", "cpu_count")
+
+
+def _machine(verdicts: Path) -> dict[str, Any]:
+    """What the notebook's kernel recorded of the machine (threads, builds, CPU) in its verdicts.json,
+    else this process's record (a notebook without claims)."""
+    try:
+        run = json.loads(verdicts.read_text()).get("run", {})
+    except (OSError, ValueError):
+        run = {}
+    if "torch_threads" not in run:
+        run = repro.run_record()
+    return {k: run.get(k) for k in MACHINE}
 
 
 def read_outcomes(verdicts: Path) -> dict[str, Any] | None:
