@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (simvae)
 #     language: python
@@ -41,16 +41,22 @@
 # **Claim C3.** Nothing in these objectives keeps the spread *within* a group: the cluster of each `y`
 # shrinks, and what varies within a group — style — is lost. A generative fit (SimVAE) keeps it.
 #
-# **How a claim is checked here.** Every claim compares a measured statistic with a *reference*: a
-# **control** measured in the same run (raw input `x`; the same network at its initialisation, i.e. the
-# *untrained encoder*, which shares each seed with the trained one), or a **theory** value (the true
-# latents, a closed form). The **margin** is written in the code before the experiment runs, with its
-# source. Every trained-model claim runs over `n_seeds` seeds (3 in the default profile); a claim holds when
-# the 95 % interval of the difference (value − reference), paired by seed, lies beyond the margin. Each
-# section also runs at least one **negative control** — the same check on a representation where it must
-# fail — so a reader sees that the check can fail. `simvae_core.claims` implements this; the notebook
-# ends with the verdict table and writes it to `verdicts.json` beside the figures. In the `smoke` profile
-# (seconds of training) claims about trained networks are reported, not enforced.
+# **How a claim is checked here.** Every claim is declared before the run, as data, in
+# `simvae_core/specs/c2_c3_correspondence.py`: what it measures, its *reference* — a **control** measured
+# in the same run (raw input `x`; the same network at its initialisation, i.e. the *untrained encoder*,
+# which shares each seed with the trained one), a **theory** value (the true latents, a closed form) or a
+# **literature** value — its margin with the margin's source, its direction and its number of seeds (3 in
+# the default profile). The run records per-seed numbers only; each claim's **outcome** is computed from
+# the 95 % interval of the difference (value − reference, paired by seed) against its margin: *supported*,
+# *contradicted*, *direction only*, *no effect*, *inconclusive*, or *not decidable* (fewer than 3 seeds, or
+# a budget declared unable to reach the claim). One **primary** test answers each paper claim: C2 is
+# answered by `C2.posterior.tv_target` (SimCLR's softmax against the Bayes posterior), C3 by `C3.style.d5`
+# (SimVAE against SimCLR at the content dimension); the other empirical claims are secondary and
+# Holm-adjusted together. **Derivations** (closed forms, population optima) are counted apart, as software
+# checks, and stop the run if they fail. **Negative controls** apply a claim's check where it must fail
+# (an untrained encoder, SimVAE through a discriminative claim); one that passes stops the run. The readings
+# in the prose quote this run's numbers, and the notebook ends with the answers, the table of claims and
+# `verdicts.json` beside the figures.
 #
 # Plan, with ground truth known because the data come from the SSL model itself:
 #
@@ -71,7 +77,6 @@
 profile = "default"  # smoke | default | full: sizes come from simvae_core.notebook.profiles
 seed = 0
 overrides = {}  # profile fields to change, e.g. n_seeds; the pipeline's --param fills it
-strict = True  # False: report every claim and carry on (calibration runs); the test suite keeps True
 
 # %%
 import math
@@ -87,8 +92,10 @@ from IPython.display import display
 import simvae_core as sc
 from simvae_core import claims
 from simvae_core.analysis import evaluate, geometry, metrics, probes
+from simvae_core.claims.readings import WORDS, fmt_estimate
 from simvae_core.data import load_dataset
 from simvae_core.learning.train import fit, initial_model
+from simvae_core.specs.c2_c3_correspondence import SPEC
 from simvae_core.theory import linear as linear_theory
 from simvae_core.theory import ssl_model as ssl
 from simvae_core.theory.generators import make_decoder
@@ -105,35 +112,16 @@ run = sc.start_run(
     "02_discriminative_ssl_correspondence", profile=profile, seed=seed, overrides=overrides, **SIZES[profile]
 )
 P = run.profile
-# Claims that the calibration run of the default profile (this code, these seeds, strict=False) measured
-# NOT to hold, with the margins unchanged. They stay in the verdict table as failed; they are reported, not
-# enforced, so that the rest of the notebook runs, and the Verdicts section discusses each. Every other
-# trained-model claim is enforced. Numbers: mean difference from the reference [95 % interval].
-NOT_SUPPORTED = {
-    **{
-        f"C2.ncc.{m}": "NCC gain over the untrained encoder not beyond 0.02 by its interval"
-        for m in ("instance_discrimination", "vicreg", "barlow_twins", "byol", "simsiam", "dino", "simvae")
-    },
-    "C2.ncc.clip": "cross-modal retrieval gain over the untrained CLIP below 0.02",
-    **{
-        f"C2.ncc_vs_raw.{m}": "NCC below that of raw x"
-        for m in ("instance_discrimination", "vicreg", "barlow_twins", "byol", "simsiam", "dino", "simvae")
-    },
-    "C2.r2y.byol": "R²(y) gain over the untrained encoder below 0.05",
-    "C2.r2y.simsiam": "R²(y) gain over the untrained encoder below 0.05",
-    "C2.posterior.tv_target": "TV 0.38 at 600 steps, margin 0.15 (the TV gain over untrained holds)",
-    "C2.noisy_keys.tv_target": "TV 0.30 at 600 steps, margin 0.15 (the TV gain over untrained holds)",
-    "C3.collapse.simclr": "ρ_w below the true latents by 0.103 [0.090, 0.116]: the interval reaches past 0.1",
-    "C3.style.d10": "SimVAE − SimCLR style R² −0.14: SimCLR with excess capacity keeps more style",
-    "C3.style.d20": "SimVAE − SimCLR style R² −0.11: SimCLR with excess capacity keeps more style",
-    "C3.discards_style.simclr_d5": "style drop −0.19 [−0.288, −0.099]: the interval reaches past −0.1",
-    "C3.clip.discards_style": "style drop −0.12 [−0.15, −0.09]: the interval reaches past −0.1",
-    "C3.clip.discards_modality": "modality drop −0.11 [−0.18, −0.03]: the interval reaches past −0.1",
-}
-book = run.claims(strict=strict, not_supported=NOT_SUPPORTED)
+book = run.claims(SPEC)
 torch.manual_seed(seed)
 t_start = time.perf_counter()
 SEEDS = [seed + s for s in range(P.n_seeds)]
+book.describe_budget(
+    f"synthetic runs: {P.steps} optimisation steps of {P.batch_size} groups × 2 views on {P.n_samples} groups "
+    f"({4 * P.n_samples} pairs for the posterior runs); linear SGD: {max(200, P.steps)} steps, one seed; "
+    f"Fashion-MNIST: {P.epochs} epoch(s) on {P.dataset_fraction:.0%} of the training images; "
+    f"{P.n_seeds} seed(s) per trained-model claim"
+)
 DISCRIMINATIVE = ["simclr", "moco", "instance_discrimination", "vicreg", "barlow_twins"]
 DISCRIMINATIVE += ["byol", "simsiam", "dino", "swav"]
 LABEL = {
@@ -264,7 +252,6 @@ def group_identification(train_h, held_h):
 
 # %%
 D_S, KAPPA_S = 8, 50.0
-M_NCC, M_R2 = 0.02, 0.05  # margins of the cluster claims (see above), fixed before the run
 g_data = run.generator(1)
 mix_s = make_decoder("mlp", D_S, generator=g_data)
 with torch.no_grad():
@@ -341,51 +328,20 @@ display(table.round(3))
 print(f"true latents z: {ceiling}\nraw x: {raw}")
 
 # %%
+cluster_detail = f"{P.n_samples} groups, d = {D_S}, κ = {KAPPA_S:g}, {P.steps} steps"
 for method in S_METHODS:
     sub = clusters[clusters.method == LABEL[method]]
     tr, un = sub[sub.state == "trained"], sub[sub.state == "untrained"]
-    book.compare(
-        f"C2.ncc.{method}",
-        f"{LABEL[method]} identifies the group of a held-out view better than its untrained encoder",
-        "NCC accuracy",
-        tr.NCC.tolist(),
-        claims.control("untrained encoder", un.NCC.tolist()),
-        margin=M_NCC,
-        direction="greater",
-        source="fixed before the run: 2 points of accuracy among N groups",
-    )
-    book.compare(
-        f"C2.r2y.{method}",
-        f"{LABEL[method]} recovers the content y better than its untrained encoder",
-        "R²(y), linear probe",
-        tr.R2_y.tolist(),
-        claims.control("untrained encoder", un.R2_y.tolist()),
-        margin=M_R2,
-        direction="greater",
-        source="fixed before the run: 0.05 of R²",
-    )
-    book.compare(
+    book.check(f"C2.ncc.{method}", tr.NCC.tolist(), un.NCC.tolist(), detail=cluster_detail)
+    book.check(f"C2.r2y.{method}", tr.R2_y.tolist(), un.R2_y.tolist(), detail=cluster_detail)
+    book.check(
         f"C2.ncc_vs_raw.{method}",
-        f"{LABEL[method]} identifies groups better than the raw observations x",
-        "NCC accuracy",
         tr.NCC.tolist(),
-        claims.control("raw x", raw["NCC"]) if method != "clip" else claims.theory("chance", 1 / P.n_samples),
-        margin=0.0,
-        direction="greater",
-        source="control: raw x (for CLIP, chance: x_A and x_B live in different spaces)",
+        raw["NCC"] if method != "clip" else 1 / P.n_samples,
+        detail=cluster_detail,
     )
 untrained_simclr = clusters[(clusters.method == "SimCLR") & (clusters.state == "untrained")]
-book.compare(
-    "C2.ncc_vs_raw.untrained",
-    "negative control: the untrained SimCLR encoder identifies groups better than raw x",
-    "NCC accuracy",
-    untrained_simclr.NCC.tolist(),
-    claims.control("raw x", raw["NCC"]),
-    margin=0.0,
-    direction="greater",
-    source="the claim's own check",
-    expect="fail",
-)
+book.check("C2.ncc_vs_raw.untrained", untrained_simclr.NCC.tolist(), raw["NCC"], detail=cluster_detail)
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 3.8))
@@ -466,13 +422,15 @@ run.savefig(fig, "clusters_by_group")
 #   InfoNCE optimum (a softmax within TV 0.15 of Bayes moves at most 15 % of the probability mass);
 # - `C2.posterior.ece`: ECE within **0.05** of 0;
 # - negative control `C2.posterior.tv_target.untrained`: the untrained encoder through the same target check.
+# - `C2.posterior.identifiability`: R² of the latent from f(x̃) against the criterion of Zimmermann et al.
+#   (R² ≥ 0.95, after 300 000 steps), declared out of this budget's reach: measured and shown, not decided.
 #
 # The temperature is reported as a **sweep** (τ = 0.05 … 1, one seed each), each model compared at its own
 # τ: a mismatched τ is not a straw man here, only a curve.
 
 # %%
 D_E1, KAPPA_E1, K_CAND = 5, 10.0, 64
-M_TV_GAIN, M_TV, M_ECE = 0.05, 0.15, 0.05  # margins, fixed before the run
+M_TV = SPEC["C2.posterior.tv_target"].margin  # declared in the spec, drawn in the figure
 TAU_MATCHED, TAU_NOISY = 1 / KAPPA_E1, 2 / KAPPA_E1
 g_e1 = run.generator(2)
 mix_e1 = make_decoder("mlp", D_E1, generator=g_e1)
@@ -544,63 +502,21 @@ print("temperature sweep (keys = centres, seed", seed, "):")
 display(sweep.round(3))
 
 # %%
+post_detail = f"{n_e1} training pairs, κ = {KAPPA_E1:g}, d = {D_E1}, {P.steps} steps"
 for keys, prefix in (("centres", "C2.posterior"), ("noisy views", "C2.noisy_keys")):
     sub = posterior[posterior["keys"] == keys]
     tr, un = sub[sub.state == "trained"], sub[sub.state == "untrained"]
-    tau = tr["τ"].iloc[0]
-    book.compare(
-        f"{prefix}.tv_gain",
-        f"training moves SimCLR's softmax towards the Bayes posterior (keys = {keys}, τ = {tau:g})",
-        "TV(learned, Bayes)",
-        tr.TV.tolist(),
-        claims.control("untrained encoder", un.TV.tolist()),
-        margin=M_TV_GAIN,
-        direction="less",
-        source="fixed before the run",
-    )
-    book.compare(
-        f"{prefix}.tv_target",
-        f"SimCLR's softmax is close to the Bayes posterior (keys = {keys}, τ = {tau:g})",
-        "TV(learned, Bayes)",
-        tr.TV.tolist(),
-        claims.theory("InfoNCE optimum (TV 0)", 0.0),
-        margin=M_TV,
-        direction="within",
-        source="fixed before the run: at most 15 % of the mass moved",
-    )
+    book.check(f"{prefix}.tv_gain", tr.TV.tolist(), un.TV.tolist(), detail=post_detail)
+    book.check(f"{prefix}.tv_target", tr.TV.tolist(), 0.0, detail=post_detail)
     if keys == "centres":
-        book.compare(
-            f"{prefix}.tv_target.untrained",
-            "negative control: the untrained encoder's softmax is close to the Bayes posterior",
-            "TV(learned, Bayes)",
-            un.TV.tolist(),
-            claims.theory("InfoNCE optimum (TV 0)", 0.0),
-            margin=M_TV,
-            direction="within",
-            source="the claim's own check",
-            expect="fail",
-        )
-        book.compare(
-            f"{prefix}.ece",
-            f"SimCLR's softmax at τ = {tau:g} is calibrated like the Bayes posterior",
-            "ECE",
-            tr.ECE.tolist(),
-            claims.theory("calibrated (ECE 0)", 0.0),
-            margin=M_ECE,
-            direction="within",
-            source="fixed before the run",
-        )
-        book.compare(
+        book.check(f"{prefix}.tv_target.untrained", un.TV.tolist(), 0.0, detail=post_detail)
+        book.check(f"{prefix}.ece", tr.ECE.tolist(), 0.0, detail=post_detail)
+        book.check(
             "C2.posterior.identifiability",
-            "f(x̃) recovers the latent linearly (Zimmermann et al. 2021 report R² ≥ 0.95 after 300 000 steps)",
-            "R²(z̃ | f(x̃))",
             tr["R2(z|f)"].tolist(),
-            claims.literature("Zimmermann et al. 2021 criterion", 0.95),
-            margin=0.0,
-            direction="greater",
-            source="literature",
-            enforce=False,
-            note=f"reported: their budget is 300 000 steps, ours {P.steps}",
+            0.95,
+            detail=post_detail,
+            note=f"their budget is 300 000 steps, ours {P.steps}",
         )
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -651,10 +567,10 @@ run.savefig(fig, "posterior_temperature")
 #
 # **Claims and margins, fixed before the run:** `C3.collapse.<method>` — SimCLR's and VICReg's final ρ_w
 # lies below the true-latent value 1/3 by more than **0.1**; `C3.keeps_spread.simvae` — SimVAE's final ρ_w
-# lies within **0.1** of it. Negative control `C3.collapse.simvae`: the collapse check applied to SimVAE.
+# lies within **0.1** of it. Negative control `C3.collapse.untrained`: the collapse check applied to
+# SimCLR's network at its initialisation (same seed, no training), which must not have collapsed anything.
 
 # %%
-M_RHO = 0.1  # margin of the collapse claims, fixed before the run
 g_g1 = run.generator(3)
 prior_var, sigma2 = ssl.content_style_variances(5, 5, content_var=1.0, style_var=1.0, shared_style_var=1.0)
 g1_model = ssl.SSLModel(10, sigma2=sigma2, prior_var=prior_var, decoder="mlp", generator=g_g1)
@@ -684,29 +600,23 @@ final = curves[curves.epoch == curves.epoch.max()]
 display(final.groupby("method", sort=False).rho_w.agg(["mean", "std"]).round(3))
 
 # %%
-for method in ("simclr", "vicreg", "simvae"):
-    values = final[final.method == LABEL[method]].sort_values("seed").rho_w.tolist()
-    book.compare(
-        f"C3.collapse.{method}",
-        f"{LABEL[method]} (d = 10) collapses the within-group spread below that of the true latents"
-        + (" (negative control)" if method == "simvae" else ""),
-        "final ρ_w of held-out views",
-        values,
-        claims.theory("true latents", rho_true),
-        margin=M_RHO,
-        direction="less",
-        source="fixed before the run",
-        expect="fail" if method == "simvae" else "pass",
+# the negative control: SimCLR's network at its initialisation (same seed), through the collapse check
+rho_untrained = [
+    geometry.within_group_variance_ratio(
+        encode_views(initial_model(g1_models[("simclr", 10, s)], pool_g), held_g)
     )
-book.compare(
+    for s in SEEDS
+]
+rho_detail = f"{P.n_samples} groups, {P.steps} steps; true latents ρ_w {rho_true:.3f} in this sample"
+for method in ("simclr", "vicreg"):
+    values = final[final.method == LABEL[method]].sort_values("seed").rho_w.tolist()
+    book.check(f"C3.collapse.{method}", values, rho_true, detail=rho_detail)
+book.check("C3.collapse.untrained", rho_untrained, rho_true, detail=rho_detail)
+book.check(
     "C3.keeps_spread.simvae",
-    "SimVAE (d = 10) keeps the within-group spread of the true latents",
-    "final ρ_w of held-out views",
     final[final.method == "SimVAE"].sort_values("seed").rho_w.tolist(),
-    claims.theory("true latents", rho_true),
-    margin=M_RHO,
-    direction="within",
-    source="fixed before the run",
+    rho_true,
+    detail=rho_detail,
 )
 
 fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -748,7 +658,6 @@ run.savefig(fig, "within_group_collapse")
 # - negative control `C3.discards_style.simvae_d10`: the style-discard check on SimVAE.
 
 # %%
-M_STYLE = 0.1  # margin of the style claims, fixed before the run
 KIND = "mlp" if profile != "smoke" else "linear"
 D_SWEEP = (5, 10, 20)
 
@@ -790,39 +699,26 @@ def col(method, d, state, key):
 
 
 # %%
+style_detail = f"{KIND} probe, {P.n_samples} groups, {P.steps} steps"
 for d in D_SWEEP:
-    book.compare(
+    book.check(
         f"C3.style.d{d}",
-        f"SimVAE keeps more style than SimCLR at equal capacity d = {d}",
-        "style R²",
         col("SimVAE", d, "trained", "style R²"),
-        claims.control(f"SimCLR, d = {d}", col("SimCLR", d, "trained", "style R²")),
-        margin=M_STYLE,
-        direction="greater",
-        source="fixed before the run",
+        col("SimCLR", d, "trained", "style R²"),
+        detail=style_detail,
     )
-for method, d, expect in (("SimCLR", 5, "pass"), ("SimVAE", 10, "fail")):
-    book.compare(
+for method, d in (("SimCLR", 5), ("SimVAE", 10)):
+    book.check(
         f"C3.discards_style.{method.lower()}_d{d}",
-        f"{method} (d = {d}) keeps less style than its untrained encoder"
-        + (" (negative control)" if expect == "fail" else ""),
-        "style R²",
         col(method, d, "trained", "style R²"),
-        claims.control("untrained encoder", col(method, d, "untrained", "style R²")),
-        margin=M_STYLE,
-        direction="less",
-        source="fixed before the run",
-        expect=expect,
+        col(method, d, "untrained", "style R²"),
+        detail=style_detail,
     )
-book.compare(
+book.check(
     "C3.keeps_content.simclr_d5",
-    "SimCLR (d = 5) keeps more content than its untrained encoder",
-    "content R²",
     col("SimCLR", 5, "trained", "content R²"),
-    claims.control("untrained encoder", col("SimCLR", 5, "untrained", "content R²")),
-    margin=M_STYLE,
-    direction="greater",
-    source="fixed before the run",
+    col("SimCLR", 5, "untrained", "content R²"),
+    detail=style_detail,
 )
 leak = [
     a - b
@@ -898,21 +794,16 @@ e3 = pd.DataFrame(e3_rows)
 print(f"protocol: CLIP, modality A encoder, {KIND} probe (12 outputs), {P.steps} steps, seeds {SEEDS}")
 display(e3.groupby("state").agg(["mean", "std"]).drop(columns="seed").round(3))
 tr3, un3 = e3[e3.state == "trained"], e3[e3.state == "untrained"]
-for key, cid, direction in (
-    ("style R²", "C3.clip.discards_style", "less"),
-    ("modality-specific R²", "C3.clip.discards_modality", "less"),
-    ("content R²", "C3.clip.keeps_content", "greater"),
+for key, cid in (
+    ("style R²", "C3.clip.discards_style"),
+    ("modality-specific R²", "C3.clip.discards_modality"),
+    ("content R²", "C3.clip.keeps_content"),
 ):
-    book.compare(
+    book.check(
         cid,
-        f"CLIP {'keeps more' if direction == 'greater' else 'keeps less'} {key.removesuffix(' R²')} than its "
-        "untrained encoder",
-        key,
         tr3[key].tolist(),
-        claims.control("untrained encoder", un3[key].tolist()),
-        margin=M_STYLE,
-        direction=direction,
-        source="fixed before the run",
+        un3[key].tolist(),
+        detail=f"{KIND} probe, {P.n_samples} groups, {P.steps} steps",
     )
 
 # %% [markdown]
@@ -924,8 +815,9 @@ for key, cid, direction in (
 # `f = Wx` is minimised by the top-k CCA directions, `W = diag(√λ) Vᵀ Σ^{-1/2}` with `(λ, V)` the
 # eigenpairs of `Σ^{-1/2} Σ₊ Σ^{-1/2}`: it keeps what the views *share*, in order of canonical
 # correlation (content 1/(1+σ_n²) = 0.909, style a²/(a²+b²+σ_n²) = 0.3125). The generative optimum
-# (probabilistic PCA) keeps what has the most *variance*. These are derivations, checked in every profile
-# against their closed-form values (`always`), and a minibatch SGD run that must find the same subspace.
+# (probabilistic PCA) keeps what has the most *variance*. The population optima are a derivation, checked
+# in every profile against their closed forms; a minibatch SGD run (one seed: an illustration, "not
+# decidable" as a claim) should find the same subspace.
 
 # %%
 e5_rows = {}
@@ -953,17 +845,7 @@ theory_values = {
     ("a²=0.0, b²=1, k=6", "spectral R²_s"): 0.0,
 }
 err = max(abs(e5.loc[r, c] - v) for (r, c), v in theory_values.items())
-book.compare(
-    "C3.linear.population_optima",
-    "population optima: spectral contrastive keeps the shared directions, PCA the high-variance ones",
-    "max |R² − closed form|",
-    err,
-    claims.theory("closed form", 0.0),
-    margin=1e-6,
-    direction="within",
-    source="float64 round-off",
-    always=True,
-)
+book.check("C3.linear.population_optima", err, 0.0, detail="7 closed-form cells, float64")
 
 # SGD on the sample spectral contrastive loss spans the CCA subspace (k = 3, style unshared: a² = 0)
 cov0 = linear_theory.content_style_views_covariance(a2=0.0, b2=1.0, noise_var=0.1, seed=seed)
@@ -979,15 +861,11 @@ for _ in range(max(200, P.steps)):
     opt.step()
 angle = linear_theory.principal_angles(W.detach(), opt_w).max().item()
 print(f"SGD-trained linear encoder: largest principal angle to the CCA subspace {angle:.2f}°")
-book.compare(
+book.check(
     "C3.linear.sgd_subspace",
-    "a minibatch-SGD linear spectral-contrastive encoder finds the CCA subspace",
-    "largest principal angle (degrees)",
     angle,
-    claims.theory("CCA subspace", 0.0),
-    margin=5.0,
-    direction="within",
-    source="fixed before the run: 5° of SGD noise",
+    0.0,
+    detail=f"Adam, {max(200, P.steps)} minibatches of 512 view pairs, k = 3",
 )
 
 # %% [markdown]
@@ -1035,7 +913,8 @@ run.savefig(fig, "alignment_uniformity")
 # in the default profile. Discriminative methods use their official projection heads scaled to d
 # (`simvae_core.learning.models.HEAD_DEFAULTS`) and are evaluated *before* the head. Content: the class
 # from the clean image (linear and kNN probes; settings on val, test once). Style: the crop scale of
-# held-out augmented views (R², MLP probe; `smoke`: linear). MoCo and the other methods join in `full`.
+# held-out augmented views (R², MLP probe; `smoke`: linear). MoCo and the other methods join in `full`,
+# reported without a declared claim.
 #
 # **Claim, margin fixed before the run:** `C3.fashion.style_vs_<method>` — SimVAE's crop-scale R² exceeds
 # the method's by more than **0.05**, paired by seed. Content is reported with its interval: the paper's
@@ -1106,24 +985,28 @@ def fm_col(method, key):
     return fm[fm.method == method].sort_values("seed")[key].tolist()
 
 
+content_gap = {}
 for label in FM_METHODS:
     if label == "SimVAE":
         continue
-    book.compare(
-        f"C3.fashion.style_vs_{FM_METHODS[label][0]}",
-        f"Fashion-MNIST: SimVAE keeps more style (crop scale) than {label}",
-        f"crop-scale R² ({SP} probe)",
-        fm_col("SimVAE", style_key),
-        claims.control(label, fm_col(label, style_key)),
-        margin=0.05,
-        direction="greater",
-        source="fixed before the run",
-    )
-    gap = [
+    cid = f"C3.fashion.style_vs_{FM_METHODS[label][0]}"
+    if cid in SPEC:  # the declared comparisons; the methods the full profile adds are reported
+        book.check(
+            cid,
+            fm_col("SimVAE", style_key),
+            fm_col(label, style_key),
+            detail=f"{SP} probe, epochs = {P.epochs}, {n_fm} training images",
+        )
+    else:
+        style_gap = [
+            a - b for a, b in zip(fm_col("SimVAE", style_key), fm_col(label, style_key), strict=True)
+        ]
+        print(f"crop-scale R² gap ({SP} probe) SimVAE − {label}: {ci_text(style_gap)} (reported)")
+    content_gap[label] = [
         a - b
         for a, b in zip(fm_col("SimVAE", "content/linear"), fm_col(label, "content/linear"), strict=True)
     ]
-    print(f"content gap (linear probe) SimVAE − {label}: {ci_text(gap)} (reported)")
+    print(f"content gap (linear probe) SimVAE − {label}: {ci_text(content_gap[label])} (reported)")
 
 fig, ax = plt.subplots(figsize=(6.2, 4.2))
 for i, label in enumerate(FM_METHODS):
@@ -1149,43 +1032,107 @@ run.savefig(fig, "fashion_content_vs_style")
 # %% [markdown]
 # ## Verdicts
 #
-# Every claim of this notebook, its value over seeds (mean and 95 % interval), its reference, the margin
-# and whether it held; negative controls are expected to fail. The table is also written to
-# `verdicts.json` beside the figures, with the profile, seed and code version.
-#
-# **What the default budget (600 steps, 3 seeds) supports, and what it does not.** The numbers below are
-# those of the committed default run (seed 0, 3 seeds); the table under this cell is the run you are reading.
-#
-# - *Clusters (C2).* Every method's clusters are far above chance, but the fair test is the gain over the
-#   same network untrained, and over `x`. A random MLP of standardised `x` keeps neighbourhoods: its NCC is
-#   already near that of `x`, which is high because κ = 50 groups are tight. SimCLR, MoCo and SwAV beat
-#   both controls by the margin; instance discrimination (whose seeds disagree: NCC 0.09 [0.04, 0.15]),
-#   VICReg, Barlow Twins, BYOL, SimSiam, DINO and SimVAE do **not** improve group identification over their
-#   untrained encoders by 0.02 by the interval, nor beat raw `x`, within 600 steps (NCC among 4 096 groups: raw x 0.057, untrained SimCLR 0.037, SimCLR 0.18, MoCo 0.11,
-#   SwAV 0.09). R²(y) rises over the untrained encoder for every method except BYOL and SimSiam. So
-#   C2 holds here for the contrastive and clustering objectives; for the others it is **not supported at
-#   this budget**.
-# - *Posterior (C2).* Training moves SimCLR's softmax towards the Bayes posterior (TV falls by 0.37 with
-#   centre keys and 0.30 with noisy keys, both beyond the 0.05 margin), and it is calibrated (ECE 0.03).
-#   But it does not come within TV 0.15 of Bayes (0.38 and 0.30): the closeness half of the claim is **not
-#   supported at 600 steps**; Zimmermann et al. train for 300 000.
-# - *Collapse (C3).* VICReg ends below the true-latent ρ_w by more than 0.1 and SimVAE within 0.1 of it;
-#   SimCLR ends 0.103 below, with an interval [0.090, 0.116] that crosses the margin: **not supported** by
-#   the interval, although its mean is beyond it.
-# - *Style (C3).* At the content dimension d = 5 SimVAE keeps more style than SimCLR (by 0.37 of R²). At
-#   d = 10 and 20 SimCLR keeps *more* style than SimVAE (by 0.14 and 0.11): the excess-capacity leakage
-#   that von Kügelgen et al. describe (SimCLR's style R² rises by 0.58 from d = 5 to d = 20). So "SimVAE
-#   keeps more style" holds only where the discriminative loss is forced to choose, and the claim that
-#   SimCLR *removes* style is, at d = 5, a drop of 0.19 whose interval [0.099, 0.29] reaches past the 0.1
-#   margin (**not supported** by the interval). CLIP's drops of style and of the modality-specific factors
-#   (0.12, 0.11) have the same fate. On Fashion-MNIST SimVAE keeps far more of the crop scale than SimCLR
-#   and VICReg (R² 0.39 against 0.13 and 0.12), with content accuracy within 0.03 of both (SimVAE − SimCLR
-#   0.000 [−0.020, 0.020], SimVAE − VICReg +0.023 [−0.012, 0.058]).
+# What this run supports, and what it does not. Every number below is rendered from this run's records
+# (the claims' differences with their 95 % intervals, n and outcome; the secondary claims' outcomes after
+# the Holm adjustment); the answers, the table of every claim and `verdicts.json` follow.
 
 # %%
+book.finalize()  # the Holm adjustment of the secondary claims: the readings quote the final outcomes
+
+
+def by_outcome(prefix, methods):
+    """'supported: SimCLR, MoCo v2; no effect: BYOL; …' over the claims prefix.<method>."""
+    groups = {}
+    for m in methods:
+        groups.setdefault(WORDS[book[f"{prefix}.{m}"].outcome], []).append(LABEL[m])
+    return "; ".join(f"{word}: {', '.join(names)}" for word, names in groups.items())
+
+
+def mean_of(values):
+    return fmt_estimate(claims.estimate(list(values)))
+
+
+def trained_ncc(method):
+    return mean_of(clusters[(clusters.method == LABEL[method]) & (clusters.state == "trained")].NCC)
+
+
+book.reading(
+    "**Clusters (C2).** Chance is {chance:.1e}, but the fair test is the gain over the same network untrained, "
+    "and over `x`: a random MLP of standardised `x` keeps neighbourhoods, and `x` itself clusters well when "
+    "κ = {kappa:g} groups are tight. NCC among {n} groups: raw x {raw_ncc:.3f}, untrained SimCLR "
+    "{untrained_ncc}; trained SimCLR {simclr}, MoCo {moco}, SwAV {swav}, instance discrimination "
+    "{c[C2.ncc.instance_discrimination].value}. Outcomes of the gain over the untrained encoder (margin "
+    "{m_ncc:g}) — {ncc}. Of the NCC against raw x — {raw}. Of the gain in R²(y) (margin {m_r2:g}) — {r2y}. "
+    "The untrained SimCLR encoder against raw x (negative control): {c[C2.ncc_vs_raw.untrained]}.",
+    chance=1 / P.n_samples,
+    kappa=KAPPA_S,
+    n=P.n_samples,
+    raw_ncc=raw["NCC"],
+    untrained_ncc=mean_of(untrained_simclr.NCC),
+    simclr=trained_ncc("simclr"),
+    moco=trained_ncc("moco"),
+    swav=trained_ncc("swav"),
+    m_ncc=SPEC["C2.ncc.simclr"].margin,
+    m_r2=SPEC["C2.r2y.simclr"].margin,
+    ncc=by_outcome("C2.ncc", S_METHODS),
+    raw=by_outcome("C2.ncc_vs_raw", S_METHODS),
+    r2y=by_outcome("C2.r2y", S_METHODS),
+)
+book.reading(
+    "**Posterior (C2).** Does training move SimCLR's softmax towards the Bayes posterior? TV trained − TV "
+    "untrained: {c[C2.posterior.tv_gain]} with centre keys, {c[C2.noisy_keys.tv_gain]} with noisy keys (the "
+    "claim: below −{m_gain:g}). Its calibration error: {c[C2.posterior.ece].value} "
+    "({c[C2.posterior.ece].outcome}). Does it come within TV {m_tv:g} of Bayes (the primary test)? TV "
+    "{c[C2.posterior.tv_target].value} with centre keys ({c[C2.posterior.tv_target].outcome}) and "
+    "{c[C2.noisy_keys.tv_target].value} with noisy keys ({c[C2.noisy_keys.tv_target].outcome}), after "
+    "{steps} steps; the untrained encoder's TV (negative control): "
+    "{c[C2.posterior.tv_target.untrained].value}. Zimmermann et al. train for 300 000 steps; the linear "
+    "identifiability of the latent, R² {c[C2.posterior.identifiability].value} against their 0.95, is "
+    "declared out of this budget's reach.",
+    steps=P.steps,
+    m_gain=SPEC["C2.posterior.tv_gain"].margin,
+    m_tv=SPEC["C2.posterior.tv_target"].margin,
+)
+book.reading(
+    "**Collapse (C3).** Final ρ_w minus the true latents' ({rho:.3f}): VICReg {c[C3.collapse.vicreg]} and "
+    "SimCLR {c[C3.collapse.simclr]} (the claim: below −{m:g}); SimVAE {c[C3.keeps_spread.simvae]} (the "
+    "claim: within ±{m:g}). SimCLR's network at initialisation (negative control): "
+    "{c[C3.collapse.untrained]}.",
+    rho=rho_true,
+    m=SPEC["C3.collapse.simclr"].margin,
+)
+book.reading(
+    "**Style (C3).** SimVAE − SimCLR style R² at equal capacity (the claim: above {m:g}): d = 5, the content "
+    "dimension and the primary test, {c[C3.style.d5]}; d = 10 {c[C3.style.d10]}; d = 20 {c[C3.style.d20]}. "
+    "SimCLR's own style R² changes by {leak} from d = 5 to d = 20 (a rise is the excess-capacity leakage "
+    "that von Kügelgen et al. describe: spare dimensions are free to carry style). SimCLR at d = 5 against "
+    "its untrained encoder: style {c[C3.discards_style.simclr_d5]} (the claim: below −{m:g}), content "
+    "{c[C3.keeps_content.simclr_d5]} (the claim: above {m:g}); SimVAE at d = 10 through the same style "
+    "check (negative control): {c[C3.discards_style.simvae_d10]}. CLIP against its untrained encoder: style "
+    "{c[C3.clip.discards_style]}, modality-specific factors {c[C3.clip.discards_modality]}, content "
+    "{c[C3.clip.keeps_content]}. The minibatch-SGD linear encoder's largest angle to the CCA subspace: "
+    "{c[C3.linear.sgd_subspace].value}° (one seed).",
+    m=SPEC["C3.style.d5"].margin,
+    leak=fmt_estimate(claims.estimate(leak), sign=True),
+)
+book.reading(
+    "**Fashion-MNIST (C3).** Crop-scale R² ({sp} probe): SimVAE {vae}, SimCLR {simclr}, VICReg {vicreg}; "
+    "SimVAE − SimCLR {c[C3.fashion.style_vs_simclr]}, SimVAE − VICReg {c[C3.fashion.style_vs_vicreg]} (the "
+    "claim: above {m:g}). Content accuracy (linear probe, reported without a claim): SimVAE − SimCLR "
+    "{gap_simclr}, SimVAE − VICReg {gap_vicreg}.",
+    sp=SP,
+    m=SPEC["C3.fashion.style_vs_simclr"].margin,
+    vae=mean_of(fm_col("SimVAE", style_key)),
+    simclr=mean_of(fm_col("SimCLR", style_key)),
+    vicreg=mean_of(fm_col("VICReg", style_key)),
+    gap_simclr=fmt_estimate(claims.estimate(content_gap["SimCLR"]), sign=True),
+    gap_vicreg=fmt_estimate(claims.estimate(content_gap["VICReg"]), sign=True),
+)
+
+# %%
+print(book.summary())
 with pd.option_context("display.max_colwidth", 90, "display.max_rows", 200):
     display(book.table())
-print(book.summary())
 print("verdicts written to", book.write())
 print(f"runtime {time.perf_counter() - t_start:.0f} s")
 print(run.describe())
