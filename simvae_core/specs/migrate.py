@@ -70,6 +70,14 @@ LEGACY: dict[str, Legacy] = {
             "C1.bayes.calibrated.tau_4sigma2": _negative_control("C1.bayes.calibrated", trained=False),
         },
     ),
+    "02_discriminative_ssl_correspondence": Legacy(
+        budget="synthetic: 600 steps of 256 groups × 2 views on 4 096 groups, 3 seeds; Fashion-MNIST: 8 "
+        "epochs on 15 % of the training images, 3 seeds",
+        declarations={
+            # mirrored C3.keeps_spread.simvae (the same numbers); replaced by the untrained encoder
+            "C3.collapse.simvae": _negative_control("C3.collapse.simclr"),
+        },
+    ),
     "03_mutual_information": Legacy(
         budget="critics: 1 500 steps per MI level, one seed; encoders (section 4): 4 000 steps at K = 16, "
         "3 seeds",
