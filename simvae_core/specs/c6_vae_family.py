@@ -215,4 +215,5 @@ SPEC = NotebookSpec(
             "images for a few epochs — and ≥ 10 paired seeds (issue 28)",
         ),
     ),
+    constants={"4.6": "the authors' code: a fixed decoder log-variance of −4.6, σ_x² = e^(−4.6) ≈ 0.01"},
 )

@@ -90,6 +90,19 @@ LEGACY: dict[str, Legacy] = {
         budget="synthetic: 1 500 steps of 256 groups × 2 views on 8 192 groups, 3 seeds; Fashion-MNIST: 8 "
         "epochs on 15 % of the training images, 3 seeds",
     ),
+    "05_simvae_vs_vae_family": Legacy(
+        budget="8 epochs on 8 100 of the 54 000 Fashion-MNIST training images (15 %) in batches of 64 "
+        "images × 2 views, 5 paired seeds (rate-matched and clean-view ablations: 3); 0.27 % of the authors' "
+        "optimisation steps (400 epochs on 60 000 images); MNIST 5k: 8 epochs on its 3 500 training images",
+        declarations={
+            # the negated mirror of C6.content.linear.vs_vae (roles swapped): dropped from the spec
+            "C6.content.linear.vae_vs_simvae": _negative_control("C6.content.linear.vs_vae"),
+        },
+        # the run chose CR-VAE (γ = 0.001) as the baseline with the best validation accuracy
+        derived={
+            "C6.content.linear.vs_best": ("C6.content.linear.vs_cr_vae", "best validation baseline: CR-VAE")
+        },
+    ),
 }
 
 
