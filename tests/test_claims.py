@@ -117,7 +117,9 @@ def _holm_adjusted_p(p):
 def test_holm_intervals_clear_the_margin_exactly_when_holm_rejects(seed):
     rng = np.random.default_rng(seed)
     m = int(rng.integers(2, 12))
-    diffs = [estimate(rng.normal(rng.uniform(-0.1, 0.4), 0.1, size=int(rng.integers(3, 9)))) for _ in range(m)]
+    diffs = [
+        estimate(rng.normal(rng.uniform(-0.1, 0.4), 0.1, size=int(rng.integers(3, 9)))) for _ in range(m)
+    ]
     margin = 0.1
     p = np.array([stats.ttest_1samp(d.per_seed, margin, alternative="greater").pvalue for d in diffs])
     assert p == pytest.approx([p_value(d, margin, "greater") for d in diffs], abs=1e-12)
@@ -167,7 +169,9 @@ def test_a_failed_derivation_and_a_passing_negative_control_raise():
     )
     assert book.check("d", 1e-12, 0.0, margin=1e-9).outcome == "supported"
     with pytest.raises(AssertionError, match=r"derivation failed.*\[d\]"):
-        book_of(spec_of("d", kind="derivation", direction="within", margin=1e-9, seeds=1)).check("d", 0.1, 0.0)
+        book_of(spec_of("d", kind="derivation", direction="within", margin=1e-9, seeds=1)).check(
+            "d", 0.1, 0.0
+        )
     with pytest.raises(AssertionError, match="negative control passed"):
         book.check("nc", [0.9, 0.91, 0.92], [0.1, 0.1, 0.11])
 
@@ -241,7 +245,9 @@ def test_secondaries_are_holm_adjusted_primaries_and_controls_are_not(tmp_path):
     data = json.loads(book.write().read_text())
     adjusted = {c["id"]: c["adjusted"] for c in data["claims"]}
     assert adjusted["p"] is None and adjusted["nc"] is None
-    assert all(adjusted[f"s{i}"]["family_size"] == 3 and adjusted[f"s{i}"]["method"] == "holm" for i in range(3))
+    assert all(
+        adjusted[f"s{i}"]["family_size"] == 3 and adjusted[f"s{i}"]["method"] == "holm" for i in range(3)
+    )
     for c in data["claims"]:
         if c["adjusted"]:
             lo, hi = c["adjusted"]["ci"]
@@ -327,7 +333,9 @@ def test_the_spec_hash_changes_with_any_declaration():
 
 
 def test_readings_render_recorded_numbers_and_refuse_unknown_ones(capsys):
-    book = book_of(spec_of("p", primary=True), spec_of("s"), answers=[Answer("C2", "a", "p")], profile="smoke")
+    book = book_of(
+        spec_of("p", primary=True), spec_of("s"), answers=[Answer("C2", "a", "p")], profile="smoke"
+    )
     book.check("p", [0.5, 0.52, 0.51], [0.3, 0.31, 0.3])
     book.check("s", [0.5, 0.52, 0.51], [0.3, 0.31, 0.3])
     book.reading("gain {c[p]}; {c[s].outcome}; rate {rate:.1f} nats; value {c[p].value}", rate=30.41)
