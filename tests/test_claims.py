@@ -267,13 +267,17 @@ def test_secondaries_are_holm_adjusted_primaries_and_controls_are_not(tmp_path):
     ],
 )
 def test_the_answer_is_the_primary_outcome_read_for_a_reader(primary, qualifier, expected):
-    answer = Answer("C3", "a claim", "p", (Qualification("q", ("contradicted",), "a limit"),), "more seeds")
+    answer = Answer("C2", "a claim", "p", (Qualification("q", ("contradicted",), "a limit"),), "more seeds")
     book = book_of(spec_of("p", primary=True), spec_of("q"), answers=[answer])
     book.check("p", primary, [0, 0, 0])
     book.check("q", qualifier, [0, 0, 0])
     (a,) = book.answers()
     assert a["answer"] == expected and a["primary_claim"]["id"] == "p"
-    assert bool(a["qualifications_found"]) == (qualifier[0] < 0)
+    found = [q["claim"] for q in a["qualifications_found"]]
+    # a declared limit found by the secondary, or the primary's own size when only its direction is shown
+    assert found == (["p"] if a["primary_claim"]["outcome"] == "direction_only" else []) + (
+        ["q"] if qualifier[0] < 0 else []
+    )
 
 
 def test_a_modelling_claim_is_answered_by_its_derivations():

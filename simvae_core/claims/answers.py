@@ -75,6 +75,18 @@ def answer(spec: Mapping[str, Any], claims: list[Mapping[str, Any]]) -> dict[str
         c = by_id.get(q["claim"])
         if c is not None and c["outcome"] in q["when"]:
             found.append({**q, "outcome": c["outcome"], "difference": c["difference"], "n": _n(c)})
+    if primary["outcome"] == "direction_only":  # qualified by its own size
+        found.insert(
+            0,
+            {
+                "claim": primary["id"],
+                "when": ["direction_only"],
+                "text": "the direction is established, the claimed size (its margin) is not",
+                "outcome": "direction_only",
+                "difference": primary["difference"],
+                "n": _n(primary),
+            },
+        )
     if word == "supported" and found:
         word = "qualified"
     evidence = {k: primary[k] for k in _EVIDENCE if k in primary}

@@ -4,7 +4,8 @@ Drawn from ``verdicts.json`` alone (``claims_forest.png`` beside the notebook's 
 always shows what the file records. Claims measure different things on different scales, so each row is
 drawn in units of its own margin, turned so that "beyond the margin" is to the right: 0 is no
 difference, 1 is the margin (for ``within`` claims the band ±1 is the tolerance). A claim with a zero
-margin is scaled by the largest end of its interval instead (its margin is the 0 line). The thick bar is
+margin is scaled so that its widest interval end sits at ±½ (its margin is the 0 line); it is drawn
+hollow. The thick bar is
 the 95 % interval, the thin one the Holm-adjusted interval of a secondary claim; colour is the outcome;
 the primary test is starred.
 """
@@ -38,7 +39,8 @@ def _scaled(claim: Mapping[str, Any]) -> tuple[float, tuple[float, float], tuple
     alo = ahi = None
     if adj:
         alo, ahi = sorted((sign * adj["ci"][0], sign * adj["ci"][1]))
-    scale = claim["margin"] or max(abs(lo), abs(hi), abs(alo or 0), abs(ahi or 0)) or 1.0
+    # a zero margin gives no unit: the widest interval end is put at ±½, clear of the margin line at 1
+    scale = claim["margin"] or 2 * max(abs(lo), abs(hi), abs(alo or 0), abs(ahi or 0)) or 1.0
     adjusted = (alo / scale, ahi / scale) if adj else None
     return sign * d["mean"] / scale, (lo / scale, hi / scale), adjusted, scale
 
@@ -103,7 +105,8 @@ def draw(verdicts: Mapping[str, Any], path: str | Path) -> Path | None:
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(-LIMIT - 0.2, LIMIT + 0.2)
     ax.set_xlabel(
-        "difference in units of its margin, turned so that the claim points right (0: none; 1: the margin)"
+        "difference in units of its margin, turned so that the claim points right (0: none; 1: the margin)\n"
+        "hollow marker: a margin of 0, scaled to its interval; thin bar: the Holm-adjusted interval"
     )
     handles = [plt.Line2D([], [], color=COLOURS[o], lw=3, label=WORDS[o]) for o in COLOURS]
     ax.legend(

@@ -187,7 +187,7 @@ def _settle(a: Mapping[str, Any]) -> str:
     if p and p["outcome"] == "inconclusive":
         k = p["resolution"].get("seeds_to_settle")
         parts.append(
-            f"about {k} seeds if mean and spread stay as observed"
+            f"about {k} seeds would settle it if mean and spread stayed as observed"
             if k
             else "more seeds than 10 000 at the observed spread"
         )
@@ -377,9 +377,11 @@ def results_page(results: list[NotebookResult]) -> str:
             "the notebooks' results come from different code versions: "
             + "; ".join(f"{', '.join(nbs)} at `{v}`" for v, nbs in sorted(versions.items()))
         )
+    by_flag: dict[str, list[str]] = {}
     for r in results:
         for flag in run_flags(r):
-            flags.append(f"{r.name[:2]}: {flag}")
+            by_flag.setdefault(flag, []).append(r.name[:2])
+    flags += [f"{', '.join(nbs)}: {flag}" for flag, nbs in by_flag.items()]
     if flags:
         lines += ["**Read with care.**", ""] + [f"- {f}" for f in flags] + [""]
     lines += ["## The notebooks", "", "| notebook | evidence | executed notebook |", "| --- | --- | --- |"]
