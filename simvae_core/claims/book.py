@@ -37,7 +37,7 @@ from .outcomes import (
     p_value,
     resolution,
 )
-from .readings import render, show_markdown
+from .readings import WORDS, render, show_markdown
 from .spec import ClaimSpec, NotebookSpec, SpecError
 from .stats import LEVEL, Estimate, difference, estimate
 
@@ -90,7 +90,7 @@ class Claim:
         why = f" — {self.reason}" if self.reason else ""
         stat = f"{s.statistic} ({self.detail})" if self.detail else s.statistic
         return (
-            f"{self.outcome:14s} [{s.id}] {s.statement}: {stat} {self.value} vs {s.reference} "
+            f"{WORDS[self.outcome]:14s} [{s.id}] {s.statement}: {stat} {self.value} vs {s.reference} "
             f"{self.reference}; difference {self.difference} ({self.criterion}; n = {self.n}; "
             f"{s.kind}{', primary' if s.primary else ''}){why}"
         )
@@ -401,7 +401,7 @@ class ClaimBook:
         counts = self.counts()
         for kind in ("empirical", "negative_control"):
             if kind in counts:
-                parts = ", ".join(f"{v} {k}" for k, v in counts[kind].items() if v)
+                parts = ", ".join(f"{v} {WORDS[k]}" for k, v in counts[kind].items() if v)
                 lines.append(f"{kind.replace('_', ' ')}: {parts}")
         verified, declared = derivation_counts([c.as_json() for c in self.claims])
         lines.append(f"derivations: {verified} of {declared} verified")
@@ -423,7 +423,7 @@ class ClaimBook:
                 {
                     "id": c.id,
                     "kind": c.spec.kind + (" (primary)" if c.spec.primary else ""),
-                    "outcome": c.outcome,
+                    "outcome": WORDS[c.outcome],
                     "difference": str(c.difference),
                     "Holm interval": f"[{adj[0]:.4g}, {adj[1]:.4g}]" if adj else "",
                     "criterion": c.criterion,
