@@ -57,7 +57,7 @@ def draw(verdicts: Mapping[str, Any], path: str | Path) -> Path | None:
         return None
     rows.sort(key=lambda c: (not c.get("primary"), c["kind"] == "negative_control", c["id"]))
     height = 1.2 + 0.24 * len(rows)
-    fig, ax = plt.subplots(figsize=(9.5, height))
+    fig, ax = plt.subplots(figsize=(9.5, height), layout="constrained")
     for y, c in enumerate(rows):
         mean, (lo, hi), adjusted, _ = _scaled(c)
         colour = COLOURS[c["outcome"]]
@@ -115,7 +115,6 @@ def draw(verdicts: Mapping[str, Any], path: str | Path) -> Path | None:
     ax.set_title(
         f"{verdicts.get('notebook', '')}: empirical claims and negative controls", fontsize=9, pad=22
     )
-    fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
