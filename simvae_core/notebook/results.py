@@ -270,12 +270,15 @@ def _counts(result: NotebookResult) -> str:
     ncs = result.of_kind("negative_control")
     if ncs:
         failing = sum(c["outcome"] != "supported" for c in ncs)
-        parts.append(
-            f"{failing} of {len(ncs)} negative control{'s' if len(ncs) > 1 else ''} fail as required"
-        )
+        weak = sum(not (c.get("negative_control") or {}).get("informative", True) for c in ncs)
+        verb = "fails" if failing == 1 else "fail"
+        text = f"{failing} of {len(ncs)} negative control{'s' if len(ncs) > 1 else ''} {verb} as required"
+        parts.append(text + (f" ({weak} uninformative)" if weak else ""))
+    else:
+        parts.append("no negative control")
     derivations = result.of_kind("derivation")
     verified = sum(c["outcome"] == "supported" for c in derivations)
-    parts.append(f"{verified} of {len(derivations)} derivations verified")
+    parts.append(f"{verified} of {len(derivations)} derivations verified" if derivations else "no derivation")
     return "; ".join(parts)
 
 
@@ -344,7 +347,8 @@ def _negative_rows(claims: list[dict[str, Any]]) -> list[str]:
         elif miss is None:
             fails_by = "—"
         else:
-            fails_by = f"{num(miss)} margins" + ("" if info.get("informative") else " (far: uninformative)")
+            unit = "margins" if c["margin"] else "per-seed sd (margin 0)"
+            fails_by = f"{num(miss)} {unit}" + ("" if info.get("informative") else " (far: uninformative)")
         lines.append(
             f"| {mark} | {_cell(c['claim'])} (`{c['id']}`, checks `{c.get('checks')}`) | "
             f"{_interval(c['difference'])}; {criterion(c)} | {fails_by} |"
