@@ -14,7 +14,7 @@ No torch: the verdicts are statistics of per-seed numbers (scipy).
 from .answers import ANSWERS, answer
 from .book import Claim, ClaimBook
 from .outcomes import OUTCOMES, holm_levels, outcome, resolution
-from .spec import KINDS, Answer, ClaimSpec, NotebookSpec, Qualification, SpecError
+from .spec import KINDS, Answer, ClaimSpec, NotebookSpec, Qualification, SpecError, derivation
 from .stats import Estimate, difference, estimate
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Qualification",
     "SpecError",
     "answer",
+    "derivation",
     "difference",
     "estimate",
     "holm_levels",

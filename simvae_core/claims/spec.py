@@ -107,6 +107,32 @@ class ClaimSpec:
         return asdict(self)
 
 
+def derivation(
+    id: str,
+    statement: str,
+    statistic: str,
+    reference: str,
+    margin: float | None,
+    margin_source: str,
+    direction: str = "within",
+    paper_claim: str | None = None,
+) -> ClaimSpec:
+    """A derivation against a theory value, recorded once per run (the common case of every spec)."""
+    return ClaimSpec(
+        id=id,
+        statement=statement,
+        statistic=statistic,
+        reference=reference,
+        reference_kind="theory",
+        direction=direction,
+        margin=margin,
+        margin_source=margin_source,
+        kind="derivation",
+        paper_claim=paper_claim,
+        seeds=1,
+    )
+
+
 @dataclass(frozen=True)
 class Qualification:
     """A limit of a paper claim that a secondary test can find: found when ``claim``'s outcome is one of

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from ..claims import Answer, ClaimSpec, NotebookSpec
+from ..claims import Answer, ClaimSpec, NotebookSpec, derivation
 
 NOTEBOOK = "01_ssl_generative_model"
 PAPER_CLAIM = "C1"
@@ -34,28 +34,8 @@ MC_GROUPS = 8  # groups whose log p(z_1:3) is checked against Monte Carlo
 MI_SIGMA2 = (1.0, 0.5, 0.15, 0.05)  # style variances of the Monte Carlo MI checks (d = 10, s² = 1)
 
 
-def _derivation(
-    id: str,
-    statement: str,
-    statistic: str,
-    reference: str,
-    margin: float | None,
-    margin_source: str,
-    direction: str = "within",
-) -> ClaimSpec:
-    return ClaimSpec(
-        id=id,
-        statement=statement,
-        statistic=statistic,
-        reference=reference,
-        reference_kind="theory",
-        direction=direction,
-        margin=margin,
-        margin_source=margin_source,
-        kind="derivation",
-        paper_claim=PAPER_CLAIM,
-        seeds=1,
-    )
+def _derivation(*args: object, **kw: object) -> ClaimSpec:
+    return derivation(*args, **kw, paper_claim=PAPER_CLAIM)
 
 
 def _sympy(id: str, statement: str, statistic: str = "number of non-zero symbolic residuals") -> ClaimSpec:

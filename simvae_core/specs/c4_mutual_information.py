@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from ..claims import Answer, ClaimSpec, NotebookSpec, Qualification
+from ..claims import Answer, ClaimSpec, NotebookSpec, Qualification, derivation
 
 NOTEBOOK = "03_mutual_information"
 ENCODER_SEEDS = 3  # len(SEEDS) of the notebook's Section 4 outside the smoke profile
@@ -37,20 +37,8 @@ LOG_64 = math.log(64)
 E8_SATURATION_FLOOR = 3.6  # E8's criterion: learned InfoNCE at 10 nats lies in [3.6, log 64]
 
 
-def _derivation(id, statement, statistic, reference, margin, margin_source, direction="within"):
-    return ClaimSpec(
-        id=id,
-        statement=statement,
-        statistic=statistic,
-        reference=reference,
-        reference_kind="theory",
-        direction=direction,
-        margin=margin,
-        margin_source=margin_source,
-        kind="derivation",
-        paper_claim="C4",
-        seeds=1,
-    )
+def _derivation(*args, **kw) -> ClaimSpec:
+    return derivation(*args, **kw, paper_claim="C4")
 
 
 def _ground_truth() -> tuple[ClaimSpec, ...]:
