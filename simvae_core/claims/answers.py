@@ -74,7 +74,7 @@ def answer(spec: Mapping[str, Any], claims: list[Mapping[str, Any]]) -> dict[str
     for q in spec.get("qualifications", []):
         c = by_id.get(q["claim"])
         if c is not None and c["outcome"] in q["when"]:
-            found.append({**q, "outcome": c["outcome"], "difference": c["difference"], "n": _n(c)})
+            found.append({**q, "outcome": c["outcome"], "difference": c["difference"], "n": seeds_of(c)})
     if primary["outcome"] == "direction_only":  # qualified by its own size
         found.insert(
             0,
@@ -84,7 +84,7 @@ def answer(spec: Mapping[str, Any], claims: list[Mapping[str, Any]]) -> dict[str
                 "text": "the direction is established, the claimed size (its margin) is not",
                 "outcome": "direction_only",
                 "difference": primary["difference"],
-                "n": _n(primary),
+                "n": seeds_of(primary),
             },
         )
     if word == "supported" and found:
@@ -96,5 +96,6 @@ def answer(spec: Mapping[str, Any], claims: list[Mapping[str, Any]]) -> dict[str
     return out
 
 
-def _n(claim: Mapping[str, Any]) -> int:
+def seeds_of(claim: Mapping[str, Any]) -> int:
+    """The seeds behind a recorded claim (its resolution's n; schema-1 records: its per-seed values)."""
     return int(claim.get("resolution", {}).get("n") or len(claim["value"].get("per_seed", [])) or 1)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_path
+from ..claims.answers import seeds_of
 from ..claims.readings import WORDS, num, signed
 from . import figures, forest
 
@@ -86,10 +87,6 @@ def _interval(d: Mapping[str, Any]) -> str:
 def criterion(claim: Mapping[str, Any]) -> str:
     m = num(claim["margin"])
     return {"greater": f"> {m}", "less": f"< −{m}", "within": f"within ±{m}"}[claim["direction"]]
-
-
-def _n(claim: Mapping[str, Any]) -> int:
-    return int((claim.get("resolution") or {}).get("n") or len(claim["value"].get("per_seed", [])) or 1)
 
 
 def _title(notebook: Path) -> str:
@@ -315,7 +312,7 @@ def _claim_rows(claims: list[dict[str, Any]]) -> list[str]:
         holm = f"; Holm [{num(adj['ci'][0])}, {num(adj['ci'][1])}]" if adj else ""
         why = f" — {_cell(c['outcome_reason'])}" if c.get("outcome_reason") else ""
         res = c.get("resolution") or {}
-        resolution = f"n = {_n(c)}"
+        resolution = f"n = {seeds_of(c)}"
         if res.get("sd") is not None:
             resolution += f", sd {num(res['sd'])}, MDE {num(res['mde'])}"
             if c["outcome"] == "inconclusive" and res.get("seeds_to_settle"):
@@ -483,10 +480,6 @@ def readme(text: str, results: list[NotebookResult]) -> str:
 # ------------------------------------------------------------------------------------------ forest plots
 
 
-def _sha_text(path: Path) -> str:
-    return figures.sha256_of(path)
-
-
 def draw_forests(results: list[NotebookResult], figures_dir: Path) -> list[Path]:
     """Redraw each notebook's forest plot whose ``verdicts.json`` changed since it was drawn; record it
     in the manifest with the hash of that file. Returns the plots drawn."""
@@ -497,7 +490,7 @@ def draw_forests(results: list[NotebookResult], figures_dir: Path) -> list[Path]
             continue
         key = f"{r.name}/{FOREST}"
         source = figures_dir / r.name / "verdicts.json"
-        sha = _sha_text(source)
+        sha = figures.sha256_of(source)
         entry = manifest.get(key) or {}
         if entry.get("drawn_from", {}).get("sha256") == sha and (figures_dir / key).is_file():
             continue
@@ -522,7 +515,7 @@ def stale_forests(results: list[NotebookResult], figures_dir: Path) -> list[str]
         if r.verdicts is None or not (r.of_kind("empirical") or r.of_kind("negative_control")):
             continue
         key = f"{r.name}/{FOREST}"
-        sha = _sha_text(figures_dir / r.name / "verdicts.json")
+        sha = figures.sha256_of(figures_dir / r.name / "verdicts.json")
         if (manifest.get(key) or {}).get("drawn_from", {}).get("sha256") != sha:
             problems.append(f"{key} was not drawn from the current verdicts.json: run `pipeline results`")
     return problems
