@@ -216,3 +216,112 @@ def test_initial_model_is_the_trained_networks_initialisation():
     assert not torch.allclose(start.encode(views[:, 0]), trained.encode(views[:, 0]))
     with pytest.raises(TypeError, match="what fit returned"):
         initial_model(start.model, views)
+
+
+# ------------------------------------------------------------------------------------------ fit(steps=)
+def _adam_steps(monkeypatch):
+    """Count the optimiser steps every later fit takes."""
+    calls = {"n": 0}
+    real_step = torch.optim.Adam.step
+
+    def counting_step(self, *args, **kwargs):
+        calls["n"] += 1
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", counting_step)
+    return calls
+
+
+def test_steps_takes_exactly_that_many_steps_and_truncates_the_last_epoch(monkeypatch):
+    calls = _adam_steps(monkeypatch)
+    trained = fit("simvae", _views(), steps=10, latent_dim=2, seed=0, **FAST)  # 64 // 16 = 4 per epoch
+    assert calls["n"] == 10
+    assert trained.config.steps == 10 and trained.config.epochs == 3  # 4 + 4 + 2
+    assert len(trained.history["loss"]) == 3
+    assert all(torch.isfinite(torch.tensor(trained.history["loss"])))
+
+
+def test_the_last_epochs_averages_divide_by_the_steps_it_took(monkeypatch):
+    from simvae_core.learning.models import VAEModel
+
+    losses = []
+    original = VAEModel.training_loss
+
+    def recording(self, *args, **kwargs):
+        out = original(self, *args, **kwargs)
+        losses.append(float(out.loss.detach()))
+        return out
+
+    monkeypatch.setattr(VAEModel, "training_loss", recording)
+    trained = fit("vae", _views(), steps=6, latent_dim=2, seed=0, **FAST)
+    assert len(losses) == 6
+    assert trained.history["loss"] == pytest.approx([sum(losses[:4]) / 4, sum(losses[4:]) / 2], rel=1e-6)
+
+
+@pytest.mark.parametrize("method", ["simvae", "simclr"])
+def test_whole_epochs_of_steps_train_what_epochs_train(method):
+    by_epochs = fit(method, _views(), epochs=2, latent_dim=2, seed=2, **FAST)
+    by_steps = fit(method, _views(), steps=2 * (64 // 16), latent_dim=2, seed=2, **FAST)
+    sa, sb = by_epochs.model.state_dict(), by_steps.model.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    assert by_steps.history["loss"] == by_epochs.history["loss"]
+
+
+def test_steps_and_epochs_together_are_refused():
+    with pytest.raises(ValueError, match="epochs or as steps, not both"):
+        fit("simvae", _views(), epochs=2, steps=8, latent_dim=2, **FAST)
+
+
+@pytest.mark.parametrize(
+    ("steps", "error"), [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError)]
+)
+def test_steps_must_be_a_positive_int(steps, error):
+    with pytest.raises(error, match="steps must be"):
+        fit("simvae", _views(), steps=steps, latent_dim=2, **FAST)
+
+
+def test_a_steps_run_resumed_from_its_checkpoint_equals_the_uninterrupted_one(tmp_path, monkeypatch):
+    straight = fit("simvae", _views(), steps=10, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "a", **FAST)
+    real_step = torch.optim.Adam.step
+    calls = {"n": 0}
+
+    def dying_step(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 9:  # in the third, truncated epoch
+            raise KeyboardInterrupt
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", dying_step)
+    with pytest.raises(KeyboardInterrupt):
+        fit("simvae", _views(), steps=10, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST)
+    monkeypatch.setattr(torch.optim.Adam, "step", real_step)
+    saved = load_checkpoint(tmp_path / "b" / "last.pt")
+    assert (saved["epoch"], saved["steps_done"]) == (2, 8)
+    resumed = fit("simvae", _views(), steps=10, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST)
+    sa, sb = straight.model.state_dict(), resumed.model.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa), "resumed training must equal uninterrupted training"
+    assert resumed.history["loss"] == straight.history["loss"]
+    assert load_checkpoint(tmp_path / "b" / "last.pt")["steps_done"] == 10
+
+
+def test_a_checkpoint_cut_short_by_steps_is_not_trained_on(tmp_path):
+    fit("simvae", _views(), steps=6, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    with pytest.raises(ValueError, match="stopped after 6 steps, in the middle of epoch 2.*steps=6"):
+        fit("simvae", _views(), steps=8, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    with pytest.raises(ValueError, match="stopped after 6 steps"):
+        fit("simvae", _views(), epochs=2, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    with pytest.raises(ValueError, match="already holds 6 steps but steps=5"):
+        fit("simvae", _views(), steps=5, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    same = fit("simvae", _views(), steps=6, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    assert len(same.history["loss"]) == 2  # asking for exactly what it holds returns it as it is
+
+
+def test_the_model_cache_tells_steps_apart(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIMVAE_CACHE", "on")
+    calls = _adam_steps(monkeypatch)
+    kw = dict(latent_dim=2, seed=0, cache=tmp_path, **FAST)
+    fit("vae", _views(), steps=5, **kw)
+    fit("vae", _views(), steps=6, **kw)  # another length: trained, not taken from the cache
+    assert calls["n"] == 11
+    again = fit("vae", _views(), steps=6, **kw)
+    assert again.from_cache and calls["n"] == 11

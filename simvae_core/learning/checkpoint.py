@@ -251,12 +251,16 @@ def check_resumable(
     data: Mapping[str, Any] | None,
     amp: bool,
     preset: str | None,
+    steps_per_epoch: int | None = None,
 ) -> None:
     """Raise ``ValueError`` unless ``fit`` called with ``config`` can continue ``state`` exactly.
 
     Compared: the fields of :data:`RESUME_KEYS`, the training data's fingerprint, ``amp`` (bfloat16
-    autocast changes every step), and that the checkpoint does not already hold more epochs than asked.
-    The message lists every difference and what to do.
+    autocast changes every step), and that the checkpoint does not already hold more epochs (or, with
+    ``config["steps"]``, more steps) than asked. Given ``steps_per_epoch``, a checkpoint whose last epoch
+    was cut short by ``steps`` is only loaded as it is: the rest of that epoch's batches are not saved, so
+    training on from it could not equal a run that never stopped. The message lists every difference and
+    what to do.
     """
     saved = state["config"]
     problems = [
@@ -291,6 +295,23 @@ def check_resumable(
             "(which overwrites this checkpoint)"
         )
     done, asked = int(state["epoch"]), int(config["epochs"])
+    if steps_per_epoch is not None:
+        done_steps = int(state.get("steps_done", done * steps_per_epoch))
+        steps = config.get("steps")
+        asked_steps = int(steps) if steps is not None else asked * steps_per_epoch
+        if steps is not None and done_steps > asked_steps:
+            raise ValueError(
+                f"cannot resume from {path}: it already holds {done_steps} steps but steps={asked_steps} "
+                f"was asked, and training cannot be undone. Pass steps={done_steps} (or more) to continue "
+                "it, load it as it is with model_from_checkpoint, or use another checkpoint_dir"
+            )
+        if done_steps != done * steps_per_epoch and done_steps < asked_steps:
+            raise ValueError(
+                f"cannot resume from {path}: its run stopped after {done_steps} steps, in the middle of "
+                f"epoch {done}, and the rest of that epoch cannot be replayed exactly. Pass "
+                f"steps={done_steps} to load it as it is (or use model_from_checkpoint), or train the "
+                "longer run in another checkpoint_dir"
+            )
     if done > asked:
         raise ValueError(
             f"cannot resume from {path}: it already holds {done} epochs but epochs={asked} was asked, and "

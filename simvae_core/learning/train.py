@@ -1,4 +1,4 @@
-"""One training loop for every method: ``fit(method, data, *, epochs, latent_dim, seed, **options)``.
+"""One training loop for every method: ``fit(method, data, *, epochs | steps, latent_dim, seed, **options)``.
 
     model = fit("simvae", "fashion_mnist", epochs=10, latent_dim=10, seed=0, sigma2=0.15)
     z = model.encode(images)                     # the representation evaluated downstream (posterior mean)
@@ -77,12 +77,15 @@ class TrainConfig:
     authors' Adam (lr 8e-5, eps 1e-4) and batch of 64 groups × 2 views. ``clean_view``: view 0 of every
     group is the un-augmented image (``"auto"``: as the method defines it — CR-VAE pairs x with t(x), every
     other method sees augmented views only); ``True``/``False`` overrides it, e.g. for an ablation.
+    ``steps``: the run's total number of optimisation steps when it was given instead of ``epochs``; then
+    ``epochs`` is ``ceil(steps / steps_per_epoch)`` and the last epoch stops after the remaining steps.
     """
 
     method: str
     dataset: str = "tensor"
     latent_dim: int = 10
     epochs: int = 10
+    steps: int | None = None
     batch_size: int = 128
     n_views: int = 2
     lr: float = 1e-3
@@ -173,6 +176,8 @@ def _validate_config(c: TrainConfig, method: Method) -> None:
     """Every field of ``c`` (after the ``"auto"`` values are resolved), before any work is done."""
     for name in ("latent_dim", "epochs", "batch_size", "n_views"):
         check_int(getattr(c, name), name)
+    if c.steps is not None:
+        check_int(c.steps, "steps")
     check_int(c.seed, "seed", minimum=0)
     if c.max_train is not None:
         check_int(c.max_train, "max_train")
@@ -392,6 +397,15 @@ def _check_epoch_finite(step_loss: torch.Tensor, config: TrainConfig, epoch: int
         )
 
 
+def _steps_per_epoch(n: int, batch_size: int) -> int:
+    """Full batches in one pass over ``n`` groups (the last partial batch is dropped: every step is full)."""
+    return max(1, n // batch_size)
+
+
+def _total_steps(config: TrainConfig, steps_per_epoch: int) -> int:
+    return config.steps if config.steps is not None else config.epochs * steps_per_epoch
+
+
 def _epoch_seed(seed: int, epoch: int) -> int:
     """Seed of the device noise generator in epoch ``epoch``: a function of (seed, epoch) alone."""
     state = np.random.SeedSequence([seed, 2, epoch]).generate_state(1, dtype=np.uint64)[0]
@@ -405,12 +419,18 @@ def fit(
     method: str,
     data: Any,
     *,
-    epochs: int = 10,
+    epochs: int | None = None,
+    steps: int | None = None,
     latent_dim: int = 10,
     seed: int = 0,
     **options: Any,
 ) -> TrainedModel:
     """Train ``method`` on ``data``; return a :class:`TrainedModel` (``encode``, ``reconstruct``, ``sample``).
+
+    The length of the run is ``epochs`` (default 10) or ``steps``, not both: ``steps=N`` takes exactly N
+    optimisation steps in all, in ``ceil(N / steps_per_epoch)`` epochs of ``N_train // batch_size`` steps,
+    the last one stopped after the steps that remain (its history entries average over the steps it took).
+    ``steps = k * steps_per_epoch`` trains the same parameters as ``epochs = k``.
 
     Options: any :class:`TrainConfig` field (``batch_size``, ``n_views``, ``lr``, ``eps``, ``weight_decay``,
     ``optimizer``, ``arch``, ``augment``, ``likelihood``, ``decoder_var``, ``device``, ``amp``,
@@ -430,10 +450,18 @@ def fit(
     ``n_views`` (given or from the preset) every view of the tensor is used.
 
     Resuming from ``checkpoint_dir`` continues a run exactly or refuses, saying why: a different
-    configuration, different training data, a different ``amp``, or fewer ``epochs`` than the checkpoint
-    already holds. ``amp=None`` (the default) takes the checkpoint's setting when resuming.
+    configuration, different training data, a different ``amp``, fewer ``epochs`` (or ``steps``) than the
+    checkpoint already holds, or more than a checkpoint whose last epoch ``steps`` cut short.
+    ``amp=None`` (the default) takes the checkpoint's setting when resuming.
     """
     spec = get_method(method)
+    if epochs is not None and steps is not None:
+        raise ValueError(
+            f"give the length of the run as epochs or as steps, not both (got epochs={epochs!r} and "
+            f"steps={steps!r})"
+        )
+    if steps is not None:
+        check_int(steps, "steps")
     cfg_kw, loss_kw, run_kw = _check_options(spec, options)
     preset = run_kw.get("preset")
     if preset not in (None, "authors"):
@@ -465,7 +493,8 @@ def fit(
     config = TrainConfig(
         method=method,
         dataset=dataset_name,
-        epochs=epochs,
+        epochs=10 if epochs is None else epochs,
+        steps=steps,
         latent_dim=latent_dim,
         seed=seed,
         **{**base, **cfg_kw},
@@ -492,6 +521,8 @@ def fit(
     _check_data(train_x, has_views, config.likelihood, generative=spec.model is None)
     if config.max_train is not None:
         train_x = train_x[: config.max_train]
+    if steps is not None:
+        config.epochs = math.ceil(steps / _steps_per_epoch(train_x.shape[0], config.batch_size))
     rank, size, device = dist_tools.join(distributed, device)
     if size > 1 and (config.batch_size % size or train_x.shape[0] < config.batch_size):
         raise ValueError(
@@ -553,7 +584,15 @@ def _train(
         state = load_checkpoint(ckpt_path)
         if config.amp is None:  # automatic: continue with what the run used (a CUDA run resumed on a CPU)
             amp = bool(state.get("amp"))
-        check_resumable(state, ckpt_path, config=config.as_dict(), data=fingerprint, amp=amp, preset=preset)
+        check_resumable(
+            state,
+            ckpt_path,
+            config=config.as_dict(),
+            data=fingerprint,
+            amp=amp,
+            preset=preset,
+            steps_per_epoch=_steps_per_epoch(train_x.shape[0], config.batch_size),
+        )
 
     init_gen = torch.Generator().manual_seed(config.seed)
     n = train_x.shape[0]
@@ -574,15 +613,17 @@ def _train(
     noise_gen = torch.Generator(device=device)
 
     train_x = train_x.to(device)
-    steps_per_epoch = max(1, n // config.batch_size)  # drop the last partial batch: every step is full
+    steps_per_epoch = _steps_per_epoch(n, config.batch_size)
+    total_steps = _total_steps(config, steps_per_epoch)
     history: dict[str, list[float]] = {}
-    start_epoch = 0
+    start_epoch = steps_done = 0
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         order_gen.set_state(state["order_gen"])
         history = state["history"]
         start_epoch = int(state["epoch"])
+        steps_done = int(state.get("steps_done", start_epoch * steps_per_epoch))
     step_module: nn.Module = _Step(model)
     if size > 1:
         # buffers (EMA targets, queues, centres, BatchNorm statistics) are kept identical by construction:
@@ -598,8 +639,10 @@ def _train(
         )
     if state is not None and lead:
         # always said, progress bar or not: continuing an earlier run should never be a surprise
+        of_steps = f" ({steps_done} of {total_steps} steps)" if config.steps is not None else ""
         print(
-            f"resuming {config.method} from {ckpt_path}: {start_epoch} of {config.epochs} epochs done",
+            f"resuming {config.method} from {ckpt_path}: {start_epoch} of {config.epochs} epochs done"
+            f"{of_steps}",
             flush=True,
         )
 
@@ -645,8 +688,8 @@ def _train(
     bar = None
     if progress and lead:
         bar = tqdm(
-            total=config.epochs * steps_per_epoch,
-            initial=start_epoch * steps_per_epoch,
+            total=total_steps,
+            initial=steps_done,
             desc=f"{config.method}",
             leave=False,
             mininterval=1.0,
@@ -656,13 +699,16 @@ def _train(
             model.train()
             noise_gen.manual_seed(_epoch_seed(config.seed, epoch))
             t0 = time.perf_counter()
+            # the last epoch of a steps= run stops early; its draws are the full epoch's, so that the steps
+            # it takes are those a longer run takes
+            steps_now = min(steps_per_epoch, total_steps - epoch * steps_per_epoch)
             perm = torch.randperm(n, generator=order_gen).to(device)
             draws = epoch_draws(steps_per_epoch)
-            step_loss = torch.zeros(steps_per_epoch, device=device)  # read once, after the epoch
+            step_loss = torch.zeros(steps_now, device=device)  # read once, after the epoch
             sums: dict[str, torch.Tensor] = {}
             shard = config.batch_size // size  # this rank's rows of each global batch
             with trusted_inputs():  # fit checked data and options: no value check reads back per step
-                for step in range(steps_per_epoch):
+                for step in range(steps_now):
                     first = step * config.batch_size + rank * shard
                     rows = slice(first, first + shard)
                     idx = perm[rows]
@@ -684,13 +730,13 @@ def _train(
                 torch.cuda.synchronize()
             seconds = time.perf_counter() - t0
             for key, value in sums.items():
-                history.setdefault(key, []).append(float(value) / steps_per_epoch)
+                history.setdefault(key, []).append(float(value) / steps_now)
             history.setdefault("seconds", []).append(seconds)
             history.setdefault("views_per_s", []).append(
-                steps_per_epoch * config.batch_size * config.n_views / seconds
+                steps_now * config.batch_size * config.n_views / seconds
             )
             if bar is not None:
-                bar.update(steps_per_epoch % log_every)  # the steps not yet shown this epoch
+                bar.update(steps_now % log_every)  # the steps not yet shown this epoch
                 bar.set_postfix({k: f"{v[-1]:.4g}" for k, v in list(history.items())[:4]})
             if callback is not None:
                 callback(epoch + 1, TrainedModel(model, config, history, device))
@@ -707,6 +753,7 @@ def _train(
                         "optimizer": optimizer.state_dict(),
                         "order_gen": order_gen.get_state(),
                         "epoch": epoch + 1,
+                        "steps_done": epoch * steps_per_epoch + steps_now,
                     },
                 )
             dist_tools.barrier()  # no rank runs ahead of the saved epoch
