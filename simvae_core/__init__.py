@@ -44,6 +44,7 @@ _API: dict[str, str] = {
     # data, learning, analysis
     "load_dataset": "data",
     "fit": "learning.train",
+    "label": "learning.methods",
     "model_from_checkpoint": "learning.train",
     "evaluate_trained": "analysis.evaluate",
     "evaluate_representation": "analysis.evaluate",
@@ -84,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .analysis.evaluate import evaluate_representation, evaluate_trained  # noqa: F401
     from .analysis.probes import knn_probe, linear_probe, mlp_probe  # noqa: F401
     from .data import load_dataset  # noqa: F401
+    from .learning.methods import label  # noqa: F401
     from .learning.train import fit, model_from_checkpoint  # noqa: F401
     from .notebook.experiment import ExperimentRun, start_run  # noqa: F401
     from .notebook.figures import savefig, set_style  # noqa: F401

@@ -181,6 +181,34 @@ def test_registry_accepts_new_methods():
         methods.METHODS.pop("vae_copy")
 
 
+def test_every_method_has_a_display_label_and_a_new_one_defaults_to_its_name():
+    import simvae_core as sc
+
+    expected = {
+        "simclr": "SimCLR",
+        "moco": "MoCo v2",
+        "instance_discrimination": "InstDisc",
+        "vicreg": "VICReg",
+        "barlow_twins": "Barlow Twins",
+        "byol": "BYOL",
+        "simsiam": "SimSiam",
+        "dino": "DINO",
+        "swav": "SwAV",
+        "clip": "CLIP",
+        "simvae": "SimVAE",
+        "vae": "VAE",
+        "beta_vae": "β-VAE",
+        "cr_vae": "CR-VAE",
+    }
+    assert {name: methods.label(name) for name in expected} == expected
+    assert sc.label is methods.label
+    vae = methods.METHODS["vae"]
+    assert methods.Method("vae_copy", vae.loss).label == "vae_copy"
+    assert methods.Method("vae_copy", vae.loss, label="VAE (copy)").label == "VAE (copy)"
+    with pytest.raises(ValueError, match="unknown method 'simcrl'.*did you mean 'simclr'"):
+        methods.label("simcrl")
+
+
 def test_a_run_killed_mid_epoch_resumes_without_losing_completed_epochs(tmp_path, monkeypatch):
     straight = fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "a", **FAST)
     steps_per_epoch = 64 // 16

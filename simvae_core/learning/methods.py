@@ -19,7 +19,7 @@ from ..checks import did_you_mean
 from ..objectives import discriminative, elbo
 from .models import EMBEDDING_MODELS
 
-__all__ = ["METHODS", "Method", "get_method", "register_method"]
+__all__ = ["METHODS", "Method", "get_method", "label", "register_method"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Method:
     the options are its keyword-only arguments (``n_train`` is filled in by ``fit``). ``loss`` is then the
     pure function the model calls (for reference and documentation).
     ``original_view``: view 0 of each group is the un-augmented image (CR-VAE compares x with t(x)).
+    ``label``: the name a figure or a table shows (``"MoCo v2"`` for ``"moco"``); the name when not given.
     """
 
     name: str
@@ -44,6 +45,15 @@ class Method:
     description: str = ""
     model: Callable[..., nn.Module] | None = None
     modalities: bool = False  # the views are modalities in a fixed order (CLIP): never drawn from a pool
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"a method's name must be a non-empty str, got {self.name!r}")
+        if not isinstance(self.label, str):
+            raise TypeError(f"label must be a str, got {type(self.label).__name__}")
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
 
     def loss_options(self) -> list[str]:
         """Keyword-only options the method accepts (validated against user options)."""
@@ -86,6 +96,23 @@ def get_method(name: str) -> Method:
     return METHODS[name]
 
 
+def label(name: str) -> str:
+    """The display label of the registered method ``name``: ``label("moco") == "MoCo v2"``."""
+    return get_method(name).label
+
+
+_LABELS = {
+    "simclr": "SimCLR",
+    "clip": "CLIP",
+    "moco": "MoCo v2",
+    "instance_discrimination": "InstDisc",
+    "vicreg": "VICReg",
+    "barlow_twins": "Barlow Twins",
+    "byol": "BYOL",
+    "simsiam": "SimSiam",
+    "dino": "DINO",
+    "swav": "SwAV",
+}
 _DESCRIPTIONS = {
     "simclr": "SimCLR: NT-Xent between the views of a batch (Chen et al. 2020)",
     "clip": "CLIP: symmetric cross-modal InfoNCE, two encoders, learnable temperature (Radford et al. 2021)",
@@ -107,11 +134,18 @@ register_method(
         min_views=2,
         defaults={"sigma2": 0.15},
         description="ELBO_SSL: J views share a content latent (Bizeul et al. 2024)",
+        label="SimVAE",
     )
 )
-register_method(Method("vae", elbo.vae_elbo, description="VAE: every view an independent datum"))
+register_method(Method("vae", elbo.vae_elbo, description="VAE: every view an independent datum", label="VAE"))
 register_method(
-    Method("beta_vae", elbo.beta_vae, defaults={"beta": 4.0}, description="β-VAE (Higgins et al. 2017)")
+    Method(
+        "beta_vae",
+        elbo.beta_vae,
+        defaults={"beta": 4.0},
+        description="β-VAE (Higgins et al. 2017)",
+        label="β-VAE",
+    )
 )
 register_method(
     Method(
@@ -121,6 +155,7 @@ register_method(
         max_views=2,
         original_view=True,
         description="CR-VAE: ELBO(x) + ELBO(t(x)) − γ KL(q(z|t(x)) ‖ q(z|x)) (Sinha & Dieng 2021)",
+        label="CR-VAE",
     )
 )
 
@@ -135,5 +170,6 @@ for _name, _model in EMBEDDING_MODELS.items():
             modalities=_name == "clip",
             description=_DESCRIPTIONS[_name],
             model=_model,
+            label=_LABELS[_name],
         )
     )
