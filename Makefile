@@ -42,7 +42,7 @@ $(STAMP): pyproject.toml
 	@echo "[setup] installing simvae-core and its extras (jupyterlab, papermill, nbval, ...): a minute or two"
 	@$(PY) -m pip install --quiet -e ".[dev]"
 	@echo "[setup] registering the notebooks' Jupyter kernel"
-	@$(PY) -m simvae_core.notebook.pipeline install-kernel >/dev/null
+	@$(PY) -m simvae_core.tooling.pipeline install-kernel >/dev/null
 	@touch $(STAMP)
 	@echo "[setup] done: $(VENV) is ready"
 
@@ -59,14 +59,14 @@ data:
 	fi
 
 figures: setup
-	$(PY) -m simvae_core.notebook.pipeline run --profile $(PROFILE) --seed $(SEED) --jobs $(JOBS) \
+	$(PY) -m simvae_core.tooling.pipeline run --profile $(PROFILE) --seed $(SEED) --jobs $(JOBS) \
 		$(if $(FORCE),,--if-changed)
 
 # One torch/OpenMP thread: the tests' networks are tiny, and a second thread only spin-waits (7x slower
 # beside another CPU-bound job). The notebooks share a model cache of their own, emptied each run.
 test: setup lint
 	rm -rf build/nbval
-	$(PY) -m simvae_core.notebook.pipeline prepare --profile smoke --seed $(SEED) --out $(NBVAL_DIR)
+	$(PY) -m simvae_core.tooling.pipeline prepare --profile smoke --seed $(SEED) --out $(NBVAL_DIR)
 	$(ONE_THREAD) MPLBACKEND=agg SIMVAE_BATCH_RUN=1 \
 	SIMVAE_FIGURES_DIR=$(CURDIR)/$(NBVAL_DIR)/figures SIMVAE_CACHE_DIR=$(CURDIR)/build/nbval/models \
 		$(PY) -m pytest tests $(NBVAL_DIR) --nbval-lax --nbval-kernel-name python3
@@ -93,7 +93,7 @@ bench: setup
 # figures/executed/ (never re-executed), math by a local MathJax; open build/book/html/index.html or serve
 # the folder with `python -m http.server`. Broken internal links fail the build.
 book: setup
-	$(PY) -m simvae_core.notebook.book --out build/book
+	$(PY) -m simvae_core.tooling.book --out build/book
 
 lab: setup
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks

@@ -1,7 +1,7 @@
-"""Sphinx configuration of the book (``make book``; see ``simvae_core/notebook/book.py``).
+"""Sphinx configuration of the book (``make book``; see ``simvae_core/tooling/book.py``).
 
 Used with ``-c docs`` on a staging folder that mirrors the repository (``docs/``, ``figures/``,
-``notebooks/``), never on the checkout itself: ``python -m simvae_core.notebook.book`` stages the files
+``notebooks/``), never on the checkout itself: ``python -m simvae_core.tooling.book`` stages the files
 and runs Sphinx. Everything a page needs travels with it: the theme's CSS, fonts and scripts are local,
 and the math is typeset by a copy of MathJax 3 (SVG output, so no web fonts) taken from an installed
 PyPI package, copied into ``_static/mathjax/`` at the end of the build. No page asks the network for

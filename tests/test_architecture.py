@@ -32,8 +32,10 @@ LAYERS = {
     "analysis": 4,
     "cli": 5,
     "teaching": 5,  # live controls over the closed forms, for the notebooks (beside cli)
+    "experiments": 5,  # one module per claim family: sizes, runners, spec; plots (what notebooks import)
     "__main__": 6,
     "__init__": 6,
+    "tooling": 7,  # pipeline, results page, forest files, book: reads what notebooks wrote, imported by none
     "__version__": 0,  # a constant at the top of __init__.py, defined before anything is imported
 }
 
@@ -65,6 +67,8 @@ DEFERRED = {
         "torch": "notebook support imports without torch",
         "numpy": "same",
         "matplotlib.figure": "TYPE_CHECKING only",
+        "pandas": "~0.5 s, only for the closing cell's claims table (run.finish)",
+        "IPython.display": "present only inside a kernel",
     },
     "notebook/figures.py": {
         "matplotlib": "~0.9 s; the pipeline's check-figures needs none of it",
@@ -76,11 +80,12 @@ DEFERRED = {
         "IPython.display": "same",
         "fcntl": "POSIX only",
     },
-    "notebook/forest.py": {
+    "tooling/forest.py": {
         "matplotlib": "~0.9 s; the results check reads verdicts without drawing",
         "matplotlib.pyplot": "same",
+        "..experiments.plots": "the drawing recipe imports matplotlib, seaborn and pandas: same",
     },
-    "notebook/pipeline.py": {
+    "tooling/pipeline.py": {
         "papermill": "a notebooks extra, only to execute",
         "nbformat": "same",
         "ipykernel.kernelspec": "same, only to register the kernel",

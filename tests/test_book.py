@@ -94,7 +94,7 @@ def _require_browser():
 def book(tmp_path_factory):
     _require_browser()
     pytest.importorskip("myst_nb", reason="the book's tools are not installed: make setup installs them")
-    from simvae_core.notebook import book as book_mod
+    from simvae_core.tooling import book as book_mod
 
     out = tmp_path_factory.mktemp("book")
     env = {

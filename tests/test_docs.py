@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simvae_core.notebook.results import slug
+from simvae_core.tooling.results import slug
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)|(?:src|href)=\"([^\"]+)\"")

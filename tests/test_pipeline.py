@@ -3,7 +3,8 @@ import json
 import nbformat
 import pytest
 
-from simvae_core.notebook import figures, pipeline
+from simvae_core.notebook import figures
+from simvae_core.tooling import pipeline
 
 
 def _write_notebook(folder, name="01_tiny.ipynb", body=None):
@@ -262,7 +263,7 @@ def test_a_smoke_notebook_run_in_a_clone_leaves_the_committed_figures_untouched(
     env = {k: v for k, v in os.environ.items() if k != "SIMVAE_FIGURES_DIR"}
     env.update(PYTHONPATH=str(clone), MPLBACKEND="agg")
     done = subprocess.run(
-        [sys.executable, "-m", "simvae_core.notebook.pipeline", "run", "--profile", "smoke", "--only", "01"],
+        [sys.executable, "-m", "simvae_core.tooling.pipeline", "run", "--profile", "smoke", "--only", "01"],
         cwd=clone,
         env=env,
         capture_output=True,

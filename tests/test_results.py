@@ -9,14 +9,15 @@ import nbformat
 import pytest
 
 from simvae_core.claims import Answer, ClaimBook, ClaimSpec, NotebookSpec, Qualification
-from simvae_core.notebook import figures, pipeline, results
+from simvae_core.notebook import figures
+from simvae_core.tooling import pipeline, results
 
 ROOT = pipeline.project_root()
 
 
 def test_committed_results_page_readme_and_forest_plots_match_the_verdicts():
     problems = results.check(ROOT)
-    assert problems == [], "\n".join(problems) + "\n(run: python -m simvae_core.notebook.pipeline results)"
+    assert problems == [], "\n".join(problems) + "\n(run: python -m simvae_core.tooling.pipeline results)"
 
 
 def _spec(id, kind="empirical", margin=0.1, **kw):

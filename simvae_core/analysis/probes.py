@@ -7,6 +7,8 @@ belongs to exactly the model the selection looked at. Each result carries a huma
 - ``linear_probe``    multinomial logistic regression (accuracy) or ridge (R²); strength chosen on val
 - ``mlp_probe``       one hidden ReLU layer; width and weight decay chosen on val, early stopping on val
 - ``knn_probe``       DINO's weighted kNN: cosine similarity, top-k, votes weighted by exp(sim / T)
+- ``group_split_probe`` one call for grouped data: groups split train/val/test (every view of a group on
+  the same side), then a linear or MLP probe
 
 Shapes: features ``(N, d)`` float, class labels ``(N,)`` non-negative ints, regression targets ``(N,)`` or
 ``(N, m)``. A split is passed as a ``(features, targets)`` pair.
@@ -35,6 +37,8 @@ __all__ = [
     "TASKS",
     "WEIGHT_DECAY_GRID",
     "ProbeResult",
+    "group_split_probe",
+    "group_splits",
     "knn_probe",
     "linear_probe",
     "mlp_probe",
@@ -615,3 +619,68 @@ def knn_probe(
         f"(nothing selected, so no validation split is used); tested once on {xte.shape[0]} test samples"
     )
     return ProbeResult("accuracy", acc, math.nan, params, protocol)
+
+
+# ------------------------------------------------------------------------------------- grouped data
+
+
+def group_splits(
+    n_groups: int, fractions: Sequence[float] = (0.7, 0.15, 0.15), generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Group indices of the train, val and test splits (in ``fractions``; shuffled by ``generator``, in
+    order without one). Every split gets at least one group; an impossible split is an error."""
+    n_groups = check_int(n_groups, "n_groups", minimum=3)
+    if len(fractions) != 3 or any(f <= 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
+        raise ValueError(f"fractions must be three positive numbers summing to 1, got {tuple(fractions)}")
+    order = torch.arange(n_groups) if generator is None else torch.randperm(n_groups, generator=generator)
+    a = max(1, round(fractions[0] * n_groups))
+    b = max(a + 1, round((fractions[0] + fractions[1]) * n_groups))
+    if b >= n_groups:
+        raise ValueError(f"{n_groups} groups cannot be split {tuple(fractions)} with a non-empty test split")
+    return order[:a], order[a:b], order[b:]
+
+
+def group_split_probe(
+    features: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    task: str = "regression",
+    probe: str = "linear",
+    fractions: Sequence[float] = (0.7, 0.15, 0.15),
+    generator: torch.Generator | None = None,
+    **options: Any,
+) -> ProbeResult:
+    """Probe ``target`` from ``features`` of grouped data, split by group.
+
+    ``features``: ``(N, d)`` (one row per group) or ``(N, J, d)`` (J views per group); ``target``: one
+    value per group (``(N,)``/``(N, m)``, repeated over the views) or per view (``(N, J)``/``(N, J, m)``).
+    The N groups are split train/val/test in ``fractions`` (:func:`group_splits`), so the views of one
+    group never straddle two splits, then :func:`linear_probe` or :func:`mlp_probe` (``probe``) runs with
+    ``options``: settings chosen on val, test scored once. The protocol says how the groups were split.
+    """
+    if probe not in ("linear", "mlp"):
+        raise ValueError(f"probe must be 'linear' or 'mlp', got {probe!r}")
+    task = _check_task(task)
+    if not isinstance(features, torch.Tensor) or features.dim() not in (2, 3):
+        raise ValueError("features must be a tensor (N, d) or (N, J, d) of grouped data")
+    n = features.shape[0]
+    if not isinstance(target, torch.Tensor) or target.shape[0] != n:
+        got = tuple(target.shape) if isinstance(target, torch.Tensor) else type(target).__name__
+        raise ValueError(f"target must be a tensor with one entry per group first ({n} groups), got {got}")
+    grouped = features.dim() == 3
+    views = features.shape[1] if grouped else 1
+    per_view = grouped and target.dim() >= 2 and target.shape[1] == views
+    per_view = per_view and (task == "classification" or target.dim() == 3)
+
+    def rows(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = features[idx].reshape(len(idx) * views, -1)
+        if per_view:
+            return x, target[idx].reshape(len(idx) * views, *target.shape[2:])
+        return x, target[idx].repeat_interleave(views, dim=0)
+
+    split = group_splits(n, fractions, generator)
+    fn = linear_probe if probe == "linear" else mlp_probe
+    result = fn(*(rows(i) for i in split), task=task, **options)
+    sizes = "/".join(str(len(i)) for i in split)
+    where = f"groups split {sizes} train/val/test ({views} view(s) each, no group on two sides); "
+    return ProbeResult(result.metric, result.test, result.val, result.params, where + result.protocol)

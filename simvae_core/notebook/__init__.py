@@ -1,10 +1,12 @@
-"""Notebook support: typed run profiles, one run's seed streams and figures, and the papermill pipeline.
+"""Notebook support, what a notebook imports: typed run profiles, one run's seed streams and figures.
 
 - :mod:`.profiles`    ``smoke`` / ``default`` / ``full``: the sizes every notebook reads
+- :mod:`.sizes`       ``SizeTable``: a claim family's typed sizes per profile
 - :mod:`.experiment`  ``start_run``: a notebook's profile, seed streams and figure output
 - :mod:`.figures`     the plotting style, ``savefig`` and the manifest
-- :mod:`.pipeline`    executes the notebooks (``python -m simvae_core.notebook.pipeline``)
-- :mod:`.results`     the results page and the README's table, generated from the verdicts
+
+The build tooling that executes notebooks and publishes their results (pipeline, results page, forest
+plot files, book) is :mod:`simvae_core.tooling`, above everything a notebook imports.
 
 Importing this package does not import torch.
 """

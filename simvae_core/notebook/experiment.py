@@ -2,16 +2,20 @@
 
 Every notebook starts with
 
-    run = start_run("01_ssl_generative_model", profile=profile, seed=seed)
+    run = start_run("02_discriminative_ssl_correspondence", profile, seed, overrides, sizes=c2.SIZES)
 
-where ``profile`` and ``seed`` come from its papermill ``parameters`` cell. ``run.profile`` holds the
-sizes, ``run.generator(k)`` gives the k-th independent, reproducible random stream, and
-``run.savefig(fig, name)`` writes the figure with its provenance.
+where ``profile``, ``seed`` and ``overrides`` come from its papermill ``parameters`` cell and ``sizes`` is
+its claim family's :class:`~simvae_core.notebook.sizes.SizeTable`. ``run.sizes`` holds the typed sizes
+of the profile, ``run.seeds`` the seeds of every repeated measurement, ``run.generator(k)`` the k-th
+independent, reproducible random stream; ``run.savefig(fig, name)`` writes a figure with its provenance,
+and ``run.finish(book)`` closes the notebook (answers, claims table, ``verdicts.json``, runtime).
+(Notebooks not yet on the experiments layer pass their sizes as keywords and read ``run.profile``.)
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .. import repro
 from . import figures
 from .profiles import Profile, resolve_profile
+from .sizes import RunSizes, SizeTable
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -35,6 +40,15 @@ class ExperimentRun:
     overrides: dict[str, Any] = field(default_factory=dict)
     figures_dir: Path | None = None
     user_overrides: dict[str, Any] = field(default_factory=dict)
+    sizes: RunSizes | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seeds of every repeated measurement: ``seed, …, seed + n_seeds − 1`` (0…n−1 in the committed
+        default run; calibration runs use seeds ≥ 1000, which the committed run never sees)."""
+        n = self.sizes.n_seeds if self.sizes is not None else self.profile.n_seeds
+        return [self.seed + k for k in range(n)]
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -42,7 +56,7 @@ class ExperimentRun:
         overrides, and the seed."""
         out = {
             "profile": self.profile.name,
-            "sizes": self.profile.as_dict(),
+            "sizes": self.sizes.as_dict() if self.sizes is not None else self.profile.as_dict(),
             "overrides": self.overrides,
             "seed": self.seed,
         }
@@ -108,7 +122,27 @@ class ExperimentRun:
             run={"parameters": self.parameters},
         )
 
+    def finish(self, book: ClaimBook) -> Path:
+        """The closing cell: the answers and counts, the table of every claim, ``verdicts.json`` written
+        beside the figures, the runtime and the run's identity. Returns the verdicts' path."""
+        import pandas as pd
+        from IPython.display import display
+
+        print(book.summary())
+        with pd.option_context("display.max_colwidth", 90, "display.max_rows", 300):
+            display(book.table())
+        path = book.write()
+        print("verdicts written to", path)
+        print(f"runtime {time.perf_counter() - self.started:.0f} s; {self.describe()}")
+        return path
+
     def describe(self) -> str:
+        if self.sizes is not None:
+            sizes = " ".join(f"{k}={v}" for k, v in self.sizes.as_dict().items())
+            return (
+                f"{self.notebook}: profile={self.profile.name} seed={self.seed} {sizes} "
+                f"code={repro.code_version()}; figures -> {self.figures_root}"
+            )
         p = self.profile
         return (
             f"{self.notebook}: profile={p.name} seed={self.seed} n_samples={p.n_samples} steps={p.steps} "
@@ -123,28 +157,41 @@ def start_run(
     seed: int = 0,
     figures_dir: str | os.PathLike | None = None,
     overrides: dict[str, Any] | None = None,
-    **sizes: Any,
+    *,
+    sizes: SizeTable | None = None,
+    **legacy_sizes: Any,
 ) -> ExperimentRun:
     """Resolve the profile (typed, see :func:`simvae_core.notebook.profiles.resolve_profile`), seed
     everything, set the plotting style, and print one line that identifies the run.
 
-    ``sizes`` are the notebook's own per-profile sizes (part of what the profile means for it);
-    ``overrides`` are the user's changes (the pipeline's ``--param n_seeds=5``), applied last. A run with
+    ``sizes`` is the notebook's claim family's :class:`~simvae_core.notebook.sizes.SizeTable`: the run
+    reads ``run.sizes`` (typed) and ``run.seeds``. (``legacy_sizes``: sizes given as keywords over the
+    generic profile, for the notebooks not yet on the experiments layer.) ``overrides`` are the user's
+    changes (the pipeline's ``--param n_seeds=5``), applied last. A run with
     user overrides writes its figures under ``build/figures/<profile>-custom/``, never ``figures/``.
     """
     if not isinstance(overrides, (dict, type(None))):
         raise TypeError(f"overrides must be a dict of profile fields, got {type(overrides).__name__}")
     user = dict(overrides or {})
-    resolved = resolve_profile(profile, {**sizes, **user})
+    typed = None
+    if sizes is not None:
+        if legacy_sizes:
+            raise TypeError("pass the sizes as a SizeTable (sizes=...) or as keywords, not both")
+        name = profile.name if isinstance(profile, Profile) else profile
+        typed = sizes.resolve(name, user)  # an unknown or mistyped size fails here, before any work
+        resolved = resolve_profile(name)
+    else:
+        resolved = resolve_profile(profile, {**legacy_sizes, **user})
     repro.seed_everything(seed)
     figures.set_style()
     run = ExperimentRun(
         notebook=notebook,
         profile=resolved,
         seed=seed,
-        overrides=dict(sizes),
+        overrides=dict(legacy_sizes),
         figures_dir=Path(figures_dir) if figures_dir is not None else None,
         user_overrides=user,
+        sizes=typed,
     )
     print(run.describe())
     return run

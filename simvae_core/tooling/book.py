@@ -1,8 +1,8 @@
 """The book: a static, offline HTML site of the docs, the results page and the executed notebooks.
 
-    python -m simvae_core.notebook.book                     # -> build/book/html/ (what `make book` runs)
-    python -m simvae_core.notebook.book --out /tmp/book     # -> /tmp/book/html/
-    python -m simvae_core.notebook.book --figures build/figures/smoke   # another figures folder
+    python -m simvae_core.tooling.book                     # -> build/book/html/ (what `make book` runs)
+    python -m simvae_core.tooling.book --out /tmp/book     # -> /tmp/book/html/
+    python -m simvae_core.tooling.book --figures build/figures/smoke   # another figures folder
 
 What goes in: ``docs/*.md`` (MyST markdown; ``docs/index.md`` is the landing page), the results page
 ``figures/README.md`` with its thumbnails ``figures/<notebook>/*.png``, and each notebook as executed:
@@ -359,7 +359,7 @@ def build(
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m simvae_core.notebook.book",
+        prog="python -m simvae_core.tooling.book",
         description="Build the offline HTML book (docs, results page, executed notebooks) with Sphinx.",
     )
     p.add_argument(

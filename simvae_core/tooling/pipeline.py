@@ -1,12 +1,12 @@
 """Execute the notebooks with papermill: the engine behind ``make figures`` and the notebook tests.
 
-    python -m simvae_core.notebook.pipeline run --profile default          # every notebook -> figures/
-    python -m simvae_core.notebook.pipeline run --jobs 2 --if-changed      # what make figures runs
-    python -m simvae_core.notebook.pipeline run --profile smoke --only 01  # -> build/figures/smoke/
-    python -m simvae_core.notebook.pipeline run --only 04 --param threads=2 --param n_seeds=5
-    python -m simvae_core.notebook.pipeline prepare --profile smoke --out build/nbval/smoke   # for nbval
-    python -m simvae_core.notebook.pipeline check-figures                  # manifest <-> files
-    python -m simvae_core.notebook.pipeline results [--check]              # figures/README.md, README table
+    python -m simvae_core.tooling.pipeline run --profile default          # every notebook -> figures/
+    python -m simvae_core.tooling.pipeline run --jobs 2 --if-changed      # what make figures runs
+    python -m simvae_core.tooling.pipeline run --profile smoke --only 01  # -> build/figures/smoke/
+    python -m simvae_core.tooling.pipeline run --only 04 --param threads=2 --param n_seeds=5
+    python -m simvae_core.tooling.pipeline prepare --profile smoke --out build/nbval/smoke   # for nbval
+    python -m simvae_core.tooling.pipeline check-figures                  # manifest <-> files
+    python -m simvae_core.tooling.pipeline results [--check]              # figures/README.md, README table
 
 Parameters are checked before anything runs. ``--param key=value`` (value in JSON, or a bare word) must
 name a parameter of a selected notebook's ``parameters`` cell, with a value of the type of its default,
@@ -29,7 +29,7 @@ stored in a notebook can never break a run. Executed notebooks go to ``build/``;
 (relative links re-based, execution timestamps dropped) goes to ``<figures>/executed/``, recorded in the
 manifest, so the committed figures come with the notebook that made them. After the run the results page
 ``<figures>/README.md`` (and, for the committed figures, the README's notebook table) is regenerated from
-the verdicts (:mod:`simvae_core.notebook.results`).
+the verdicts (:mod:`simvae_core.tooling.results`).
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ from typing import Any
 from .. import repro
 from ..atomic import atomic_path, write_json_atomic
 from ..checks import check_int, did_you_mean
-from . import figures, results
-from .profiles import PROFILE_FIELDS, PROFILE_NAMES, check_profile_value
+from ..notebook import figures
+from ..notebook.profiles import PROFILE_FIELDS, PROFILE_NAMES, check_profile_value
+from . import results
 
 KERNEL_NAME = "python3"
 RESERVED = ("profile", "seed")  # set by --profile / --seed, never by --param
@@ -622,7 +623,7 @@ def _parser() -> argparse.ArgumentParser:
         pass
 
     parser = argparse.ArgumentParser(
-        prog="python -m simvae_core.notebook.pipeline", description=__doc__, formatter_class=Formatter
+        prog="python -m simvae_core.tooling.pipeline", description=__doc__, formatter_class=Formatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("run", "prepare"):

@@ -1,0 +1,99 @@
+"""Pieces every claim family uses: training on view groups, encoding them, and what each part costs.
+
+- :func:`train_on_groups`  ``fit`` on a pool of views per group for a fixed number of optimisation steps
+- :func:`encode_views`     representations of every view of every group, ``(N, J, D) -> (N, J, d)``
+- :func:`untrained`        the same network at its initialisation (the control of "what training did")
+- :class:`Clock`           seconds spent training and evaluating, so a notebook can show that evaluation
+  costs no more than the training it evaluates
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import torch
+
+from ..learning.methods import get_method
+from ..learning.train import TrainedModel, fit, initial_model
+
+__all__ = ["Clock", "encode_views", "train_on_groups", "untrained"]
+
+
+def train_on_groups(
+    method: str,
+    views: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    latent_dim: int,
+    seed: int,
+    cache: bool = True,
+    **options: Any,
+) -> TrainedModel:
+    """Train ``method`` on ``views`` ``(N, J, D)`` for ``steps`` optimisation steps of ``batch_size`` groups,
+    two distinct views of each group per step drawn from the pool (fresh pairs every epoch, like fresh
+    augmentations). Discriminative methods act on the representation itself unless ``head_layers`` is
+    given (no projection head: notebook 04 studies the head). A finished model is reused from the model
+    cache (``cache=False`` when a ``callback`` watches the training)."""
+    n = views.shape[0]
+    batch = min(batch_size, n)
+    if get_method(method).model is not None:
+        options = {"head_layers": 0, **options}
+    per_epoch = max(1, n // batch)
+    return fit(
+        method,
+        views,
+        epochs=max(1, math.ceil(steps / per_epoch)),
+        latent_dim=latent_dim,
+        seed=seed,
+        batch_size=batch,
+        n_views=2,
+        progress=False,
+        cache=cache and options.get("callback") is None,
+        **options,
+    )
+
+
+def encode_views(trained: TrainedModel, views: torch.Tensor, **kw: Any) -> torch.Tensor:
+    """Representations of every view: ``(N, J, D) -> (N, J, d)`` (``kw`` as in ``trained.encode``)."""
+    n, j = views.shape[:2]
+    return trained.encode(views.reshape(n * j, *views.shape[2:]), **kw).reshape(n, j, -1)
+
+
+def untrained(trained: TrainedModel, views: torch.Tensor) -> TrainedModel:
+    """The trained network rebuilt at its initialisation: same seed, same initial weights."""
+    return initial_model(trained, views)
+
+
+class Clock:
+    """Seconds by part (``"train"``, ``"eval"``, ...), accumulated over a notebook's runners.
+
+    >>> clock = Clock()
+    >>> with clock("train"):
+    ...     pass
+    >>> list(clock.table().columns)
+    ['part', 'seconds']
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, part: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[part] = self.seconds.get(part, 0.0) + time.perf_counter() - t0
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame({"part": list(self.seconds), "seconds": list(self.seconds.values())})
+
+    def ratio(self, part: str = "eval", to: str = "train") -> float:
+        """``seconds[part] / seconds[to]`` (evaluation against training by default)."""
+        return self.seconds.get(part, 0.0) / max(self.seconds.get(to, 0.0), 1e-12)
