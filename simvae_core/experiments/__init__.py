@@ -19,3 +19,10 @@ and :mod:`.plots` (figure recipes: intervals over seeds, margins, forest plots);
 notebook support (:mod:`simvae_core.notebook.sizes`). Importing this package imports nothing heavy; each
 family module imports torch.
 """
+
+# notebook -> its claim family's module (what the pipeline reads a notebook's size fields from)
+FAMILIES = {
+    "01_ssl_generative_model": "c1_model",
+    "02_discriminative_ssl_correspondence": "c2_c3_correspondence",
+    "04_projection_head": "c5_projection_head",
+}

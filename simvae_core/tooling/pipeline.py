@@ -10,10 +10,13 @@
 
 Parameters are checked before anything runs. ``--param key=value`` (value in JSON, or a bare word) must
 name a parameter of a selected notebook's ``parameters`` cell, with a value of the type of its default,
-or a field of the run profile (``n_seeds``, ``steps``, ...: see ``simvae_core.notebook.profiles``),
-which reaches the notebook through its ``overrides`` parameter. ``profile`` and ``seed`` are set with
-``--profile`` and ``--seed`` only. Only the default profile writes the committed ``figures/``; other
-profiles write ``build/figures/<profile>/`` unless ``--figures`` names a folder; the run says where.
+or one of its sizes, which reaches the notebook through its ``overrides`` parameter: the typed sizes of
+its claim family (``simvae_core.experiments.<family>.SIZES``, e.g. ``n_seeds``, ``steps``), or for a
+notebook not on the experiments layer the fields of the run profile (``simvae_core.notebook.profiles``).
+A size goes to the selected notebooks that have it; one that none has is an error. ``profile`` and
+``seed`` are set with ``--profile`` and ``--seed`` only. Only the default profile writes the committed
+``figures/``; other profiles write ``build/figures/<profile>/`` unless ``--figures`` names a folder;
+the run says where.
 
 ``--jobs N`` executes N notebooks at once, each kernel with one torch/OpenMP thread, the longest first
 (by the last run's times): most networks are small, so one thread per notebook uses every core without
@@ -39,6 +42,7 @@ import ast
 import concurrent.futures
 import contextlib
 import hashlib
+import importlib
 import json
 import os
 import re
@@ -52,6 +56,7 @@ from typing import Any
 from .. import repro
 from ..atomic import atomic_path, write_json_atomic
 from ..checks import check_int, did_you_mean
+from ..experiments import FAMILIES
 from ..notebook import figures
 from ..notebook.profiles import PROFILE_FIELDS, PROFILE_NAMES, check_profile_value
 from . import results
@@ -128,13 +133,37 @@ def _check_value(key: str, value: Any, default: Any, where: str) -> Any:
     return value
 
 
+def size_table(notebook: Path) -> Any:
+    """The typed size table of ``notebook``'s claim family, or None for a notebook sized by the generic
+    run profile (imports the family module, hence torch: only when a size is overridden)."""
+    family = FAMILIES.get(notebook.stem)
+    if family is None:
+        return None
+    return importlib.import_module(f"simvae_core.experiments.{family}").SIZES
+
+
+def _check_size(nb: Path, profile: str, key: str, value: Any) -> tuple[bool, Any]:
+    """(whether ``nb`` has the size ``key``, the value checked against its type)."""
+    table = size_table(nb)
+    if table is None:
+        return (True, check_profile_value(key, value)) if key in PROFILE_FIELDS else (False, value)
+    if key not in table.fields:
+        return False, value
+    try:
+        checked = table.check_overrides({key: value})[key]
+        table.resolve(profile, {key: checked})
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"--param {key}={value!r} for {nb.stem}: {error}") from None
+    return True, checked
+
+
 def resolve_parameters(
     notebooks: list[Path], profile: str, seed: int, extra: Mapping[str, Any] | None
 ) -> dict[Path, dict[str, Any]]:
     """The papermill parameters of every notebook, with ``extra`` checked against what each declares.
 
     Raises ``ValueError`` before anything runs for: ``profile``/``seed`` given as a ``--param``, a key that
-    no selected notebook and no profile field knows, a value of the wrong type.
+    no selected notebook declares and none has as a size, a value of the wrong type.
     """
     if profile not in PROFILE_NAMES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
@@ -143,34 +172,38 @@ def resolve_parameters(
         if key in extra:
             raise ValueError(f"--param {key}=... is not allowed: set it with --{key} (now {value!r})")
     declared = {nb: notebook_parameters(nb) for nb in notebooks}
-    profile_overrides = {}
+    sizes: dict[Path, dict[str, Any]] = {nb: {} for nb in notebooks}
     for key, value in extra.items():
         known_by = [nb for nb, params in declared.items() if key in params]
-        if key in PROFILE_FIELDS and not known_by:
-            profile_overrides[key] = check_profile_value(key, value)
+        if known_by:
+            for nb in known_by:
+                extra[key] = _check_value(key, value, declared[nb][key], f"{nb.stem}")
             continue
-        if not known_by:
-            names = sorted({k for params in declared.values() for k in params} | set(PROFILE_FIELDS))
-            names = [n for n in names if n not in RESERVED and n != OVERRIDES]
+        for nb in notebooks:
+            has, checked = _check_size(nb, profile, key, value)
+            if has:
+                sizes[nb][key] = checked
+        if not any(key in s for s in sizes.values()):
+            names = {k for params in declared.values() for k in params}
+            for nb in notebooks:
+                table = size_table(nb)
+                names |= set(table.fields if table is not None else PROFILE_FIELDS)
+            names = sorted(n for n in names if n not in RESERVED and n != OVERRIDES)
             raise ValueError(
-                f"--param {key}: no selected notebook declares it and it is not a profile field"
+                f"--param {key}: no selected notebook declares it or has it as a size"
                 f"{did_you_mean(key, names)}; known: {', '.join(names)}"
             )
-        for nb in known_by:
-            extra[key] = _check_value(key, value, declared[nb][key], f"{nb.stem}")
-    if profile_overrides:
-        lacking = [nb.stem for nb, params in declared.items() if OVERRIDES not in params]
-        if lacking:
-            raise ValueError(
-                f"profile overrides {sorted(profile_overrides)} need an '{OVERRIDES}' parameter, which "
-                f"{', '.join(lacking)} lack(s)"
-            )
+    lacking = [nb.stem for nb, params in declared.items() if sizes[nb] and OVERRIDES not in params]
+    if lacking:
+        raise ValueError(
+            f"size overrides need an '{OVERRIDES}' parameter, which {', '.join(lacking)} lack(s)"
+        )
     out = {}
     for nb, params in declared.items():
         values = {"profile": profile, "seed": seed}
         values.update({k: v for k, v in extra.items() if k in params})
-        if profile_overrides:
-            values[OVERRIDES] = dict(profile_overrides)
+        if sizes[nb]:
+            values[OVERRIDES] = dict(sizes[nb])
         out[nb] = values
     return out
 
