@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,11 +43,10 @@ def train_on_groups(
     batch = min(batch_size, n)
     if get_method(method).model is not None:
         options = {"head_layers": 0, **options}
-    per_epoch = max(1, n // batch)
     return fit(
         method,
         views,
-        epochs=max(1, math.ceil(steps / per_epoch)),
+        steps=steps,
         latent_dim=latent_dim,
         seed=seed,
         batch_size=batch,
