@@ -353,3 +353,133 @@ def test_the_model_cache_tells_steps_apart(tmp_path, monkeypatch):
     assert calls["n"] == 11
     again = fit("vae", _views(), steps=6, **kw)
     assert again.from_cache and calls["n"] == 11
+
+
+# ------------------------------------------------------------------------------- typed per-method options
+def test_sigma2_has_one_default_read_from_the_loss_signature():
+    import inspect
+
+    from simvae_core.objectives import elbo
+
+    spec = methods.get_method("simvae")
+    assert spec.defaults == {}  # no second copy of the default in the registry
+    assert (
+        spec.options()["sigma2"].default == inspect.signature(elbo.simvae_elbo).parameters["sigma2"].default
+    )
+    trained = fit("simvae", _views(), epochs=1, latent_dim=2, **FAST)
+    assert trained.config.loss_options["sigma2"] == spec.options()["sigma2"].default == 0.15
+    assert trained.model.prior_var == pytest.approx(1.0 + 0.15)  # s² + σ², both from the signature
+    assert methods.get_method("beta_vae").option_defaults() == {"beta": 4.0}
+
+
+@pytest.mark.parametrize(
+    ("method", "options", "match"),
+    [
+        ("simvae", dict(sigma2="abc"), "method 'simvae': option 'sigma2' must be float | Sequence"),
+        ("simvae", dict(sigma2=[0.1, "a"]), "option 'sigma2'"),
+        ("simvae", dict(prior=3), "method 'simvae': option 'prior' must be str, got int 3"),
+        ("simvae", dict(reference=1), "option 'reference' must be bool"),
+        ("beta_vae", dict(beta="4"), "method 'beta_vae': option 'beta' must be float"),
+        ("simclr", dict(temperature="hot"), "method 'simclr': option 'temperature' must be float"),
+        ("moco", dict(queue_size=8.5), "method 'moco': option 'queue_size' must be int"),
+    ],
+)
+def test_a_wrong_option_type_is_a_type_error_before_any_step(monkeypatch, method, options, match):
+    calls = _adam_steps(monkeypatch)
+    with pytest.raises(TypeError, match=match):
+        fit(method, _views(), epochs=1, latent_dim=2, **FAST, **options)
+    assert calls["n"] == 0
+
+
+@pytest.mark.parametrize(
+    ("sigma2", "match"),
+    [
+        ([0.1, 0.2, 0.3], "sigma2 has 3 entries but latent_dim=2"),
+        (torch.tensor([0.1]), "sigma2 has 1 entries but latent_dim=2"),
+        ([0.1, 0.0], "sigma2 must be > 0 and finite in every coordinate"),
+        (torch.tensor([0.1, float("nan")]), "sigma2 must be > 0 and finite"),
+        (-0.5, "sigma2 must be > 0"),
+        (torch.ones(2, 2), "1-D tensor of length latent_dim=2"),
+    ],
+)
+def test_a_per_coordinate_sigma2_of_the_wrong_length_or_sign_is_refused(sigma2, match):
+    with pytest.raises(ValueError, match=match):
+        fit("simvae", _views(), epochs=1, latent_dim=2, sigma2=sigma2, **FAST)
+
+
+def test_a_per_coordinate_sigma2_repeating_one_value_trains_the_scalar_run():
+    scalar = fit("simvae", _views(), epochs=2, latent_dim=2, seed=3, sigma2=0.2, **FAST)
+    for repeated in ([0.2, 0.2], (0.2, 0.2), torch.tensor([0.2, 0.2], dtype=torch.float64)):
+        per = fit("simvae", _views(), epochs=2, latent_dim=2, seed=3, sigma2=repeated, **FAST)
+        assert per.config.loss_options["sigma2"] == [0.2, 0.2]  # a list of floats: JSON, like the config
+        sa, sb = scalar.model.state_dict(), per.model.state_dict()
+        assert all(torch.allclose(sa[k], sb[k], rtol=1e-5, atol=1e-6) for k in sa)
+        assert per.history["loss"] == pytest.approx(scalar.history["loss"], rel=1e-5)
+
+
+def test_a_per_coordinate_sigma2_reaches_the_loss_and_the_sampler(monkeypatch):
+    import functools
+    import json
+    from dataclasses import replace
+
+    from simvae_core.learning.models import VAEModel
+    from simvae_core.objectives import elbo
+
+    spec = methods.get_method("simvae")
+    seen = []
+
+    @functools.wraps(elbo.simvae_elbo)  # the registry reads the options from the loss's signature
+    def spy(*args, **kwargs):
+        seen.append(kwargs["sigma2"])
+        return elbo.simvae_elbo(*args, **kwargs)
+
+    monkeypatch.setitem(methods.METHODS, "simvae", replace(spec, loss=spy))
+    trained = fit(
+        "simvae",
+        _views(),
+        epochs=1,
+        latent_dim=2,
+        sigma2=torch.tensor([0.1, 0.4]),
+        prior_var=[1.0, 2.0],
+        **FAST,
+    )
+    json.dumps(trained.config.as_dict())  # checkpoints and cache keys hold it as plain data
+    assert trained.config.loss_options["sigma2"] == pytest.approx([0.1, 0.4])
+    steps = [s for s in seen if isinstance(s, torch.Tensor)]
+    assert len(steps) == 64 // 16  # every training step got the per-coordinate tensor
+    assert all(torch.allclose(s, torch.tensor([0.1, 0.4])) for s in steps)
+    assert trained.model.prior_var == pytest.approx([1.1, 2.4])  # the marginal p(z): s² + σ² per coordinate
+    monkeypatch.setattr(VAEModel, "decode_mean", lambda self, z: z)  # sample() then returns z itself
+    z = trained.sample(40_000, torch.Generator().manual_seed(0))
+    assert z.var(dim=0) == pytest.approx(torch.tensor([1.1, 2.4]), rel=0.03)
+
+
+def test_a_per_coordinate_sigma2_run_resumes_and_has_its_own_cache_entry(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIMVAE_CACHE", "on")
+    kw = dict(latent_dim=2, seed=1, **FAST)
+    straight = fit("simvae", _views(), epochs=2, sigma2=[0.1, 0.3], **kw)
+    fit("simvae", _views(), epochs=1, sigma2=[0.1, 0.3], checkpoint_dir=tmp_path / "b", **kw)
+    resumed = fit("simvae", _views(), epochs=2, sigma2=[0.1, 0.3], checkpoint_dir=tmp_path / "b", **kw)
+    sa, sb = straight.model.state_dict(), resumed.model.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    with pytest.raises(ValueError, match="loss_options"):
+        fit("simvae", _views(), epochs=3, sigma2=[0.1, 0.4], checkpoint_dir=tmp_path / "b", **kw)
+    first = fit("simvae", _views(), epochs=1, sigma2=[0.1, 0.3], cache=tmp_path / "c", **kw)
+    other = fit("simvae", _views(), epochs=1, sigma2=[0.1, 0.4], cache=tmp_path / "c", **kw)
+    again = fit("simvae", _views(), epochs=1, sigma2=[0.1, 0.3], cache=tmp_path / "c", **kw)
+    assert not first.from_cache and not other.from_cache and again.from_cache
+    assert again.model.prior_var == pytest.approx([1.1, 1.3])
+
+
+def test_a_checkpoint_holding_only_the_given_options_still_resumes(tmp_path):
+    """Checkpoints written before the defaults were stored in the configuration hold only what was given."""
+    from simvae_core.learning.checkpoint import save_checkpoint
+
+    straight = fit("simvae", _views(), epochs=2, latent_dim=2, seed=1, **FAST)
+    fit("simvae", _views(), epochs=1, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    state = load_checkpoint(tmp_path / "last.pt")
+    state["config"]["loss_options"] = {"sigma2": 0.15}  # what the registry's defaults used to give
+    save_checkpoint(tmp_path / "last.pt", state)
+    resumed = fit("simvae", _views(), epochs=2, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    sa, sb = straight.model.state_dict(), resumed.model.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)

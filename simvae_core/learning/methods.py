@@ -8,18 +8,94 @@ the discriminative family by the models of :mod:`simvae_core.learning.models` on
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
+import numbers
+import types
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
 from torch import nn
 
 from ..checks import did_you_mean
 from ..objectives import discriminative, elbo
 from .models import EMBEDDING_MODELS
 
-__all__ = ["METHODS", "Method", "get_method", "label", "register_method"]
+__all__ = ["METHODS", "Method", "Option", "get_method", "label", "register_method"]
+
+# keyword arguments that fit fills in itself (from the configuration and the data), never options
+_SET_BY_FIT = ("likelihood", "decoder_logvar", "n_train")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One keyword option of a method, as its loss's (or model's) signature defines it: the one place its
+    type and its default are written (``inspect.Parameter.empty``: no default)."""
+
+    name: str
+    type: Any
+    default: Any
+
+    def accepts(self, value: object) -> bool:
+        return _is_instance(value, self.type)
+
+    @property
+    def type_name(self) -> str:
+        return _type_name(self.type)
+
+    @property
+    def per_coordinate(self) -> bool:
+        """A variance of the latent model (:data:`~simvae_core.objectives.elbo.Variance`): a number or one
+        entry per latent coordinate."""
+        return set(typing.get_args(elbo.Variance)) <= set(typing.get_args(self.type))
+
+
+def _is_instance(value: object, hint: Any) -> bool:
+    """``isinstance`` for the annotations the options use (unions, ``Sequence[float]``, ``Literal``);
+    bools are not numbers here, and an annotation it does not know accepts anything."""
+    if hint is Any or hint is inspect.Parameter.empty:
+        return True
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_is_instance(value, arm) for arm in args)
+    if hint is None or hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if origin is typing.Literal:
+        return value in args
+    if origin in (collections.abc.Sequence, list, tuple):
+        return isinstance(value, (list, tuple)) and all(_is_instance(v, args[0]) for v in value if args)
+    if origin is collections.abc.Callable or hint is collections.abc.Callable:
+        return callable(value)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def _type_name(hint: Any) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return " | ".join(_type_name(arm) for arm in args)
+    if hint is None or hint is type(None):
+        return "None"
+    if hint is torch.Tensor:
+        return "torch.Tensor"
+    if origin is not None and args:
+        return f"{getattr(origin, '__name__', str(origin))}[{', '.join(_type_name(a) for a in args)}]"
+    return getattr(hint, "__name__", str(hint))
+
+
+def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(fn)
+    except Exception:  # an annotation that does not resolve: the option is untyped, not an error
+        return {}
 
 
 @dataclass(frozen=True)
@@ -32,6 +108,9 @@ class Method:
     **options)`` with ``training_loss``/``after_step``/``encode`` (see :mod:`simvae_core.learning.models`);
     the options are its keyword-only arguments (``n_train`` is filled in by ``fit``). ``loss`` is then the
     pure function the model calls (for reference and documentation).
+    The signature is the one definition of an option: its name, its type (checked by ``fit`` before any
+    work) and its default (:meth:`options`); ``defaults`` only overrides a default for a method that
+    reuses another's loss (the built-in methods leave it empty).
     ``original_view``: view 0 of each group is the un-augmented image (CR-VAE compares x with t(x)).
     ``label``: the name a figure or a table shows (``"MoCo v2"`` for ``"moco"``); the name when not given.
     """
@@ -55,20 +134,49 @@ class Method:
         if not self.label:
             object.__setattr__(self, "label", self.name)
 
-    def loss_options(self) -> list[str]:
-        """Keyword-only options the method accepts (validated against user options)."""
+    def options(self) -> dict[str, Option]:
+        """The method's options, by name: the keyword-only parameters of its loss (VAE family) or of its
+        model class and the classes it builds on (e.g. the head's), with their types and defaults."""
         if self.model is None:
             functions = [self.loss]
         else:  # the class's own options and those of its bases (e.g. the head's)
             classes = self.model.__mro__ if isinstance(self.model, type) else (self.model,)
             functions = [c.__init__ for c in classes if "__init__" in vars(c) and c is not nn.Module]
             functions = functions or [self.model]
-        names: list[str] = []
+        found: dict[str, Option] = {}
         for fn in functions:
+            hints = _hints(fn)
             for p in inspect.signature(fn).parameters.values():
-                if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in names and p.name != "n_train":
-                    names.append(p.name)
-        return names
+                if (
+                    p.kind is inspect.Parameter.KEYWORD_ONLY
+                    and p.name not in found
+                    and p.name not in _SET_BY_FIT
+                ):
+                    default = self.defaults.get(p.name, p.default)
+                    found[p.name] = Option(p.name, hints.get(p.name, Any), default)
+        return found
+
+    def loss_options(self) -> list[str]:
+        """The names of the method's options (see :meth:`options`)."""
+        return list(self.options())
+
+    def option_defaults(self) -> dict[str, Any]:
+        """Every option that has a default, with it."""
+        return {
+            o.name: o.default for o in self.options().values() if o.default is not inspect.Parameter.empty
+        }
+
+    def resolve_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """``given`` (known option names) checked against the options' types, with the defaults filled in;
+        a wrong type is a ``TypeError`` naming the option and the method."""
+        options = self.options()
+        for key, value in given.items():
+            if not options[key].accepts(value):
+                raise TypeError(
+                    f"method {self.name!r}: option {key!r} must be {options[key].type_name}, got "
+                    f"{type(value).__name__} {value!r}"
+                )
+        return {**self.option_defaults(), **given}
 
     def takes_n_train(self) -> bool:
         """Whether the model needs the number of training instances (a memory bank, prototypes)."""
@@ -132,7 +240,6 @@ register_method(
         "simvae",
         elbo.simvae_elbo,
         min_views=2,
-        defaults={"sigma2": 0.15},
         description="ELBO_SSL: J views share a content latent (Bizeul et al. 2024)",
         label="SimVAE",
     )
@@ -142,7 +249,6 @@ register_method(
     Method(
         "beta_vae",
         elbo.beta_vae,
-        defaults={"beta": 4.0},
         description="β-VAE (Higgins et al. 2017)",
         label="β-VAE",
     )

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -88,6 +88,10 @@ class VAEModel(nn.Module):
     ``vae_elbo``, …), called as ``loss(x, x_params, mu, logvar, z, likelihood=, decoder_logvar=,
     **loss_options)``.
     ``encode(x)`` returns the posterior mean μ(x) — the representation evaluated downstream.
+    A per-coordinate option (a list, e.g. ``sigma2`` with one variance per latent coordinate) reaches the
+    loss as a tensor that moves with the model (a buffer outside the state dict), made once, not per step.
+    ``prior_var``: the variance of the marginal p(z) that :meth:`sample` draws from, a number or one per
+    coordinate (None: not samplable).
     """
 
     def __init__(
@@ -98,7 +102,7 @@ class VAEModel(nn.Module):
         latent_dim: int,
         likelihood: str,
         decoder_var: float | str,
-        prior_var: float | None = 1.0,
+        prior_var: float | Sequence[float] | None = 1.0,
         loss: Callable[..., Any] | None = None,
         loss_options: Mapping[str, Any] | None = None,
     ):
@@ -112,6 +116,10 @@ class VAEModel(nn.Module):
             self.register_buffer("decoder_logvar", torch.tensor(math.log(float(decoder_var))))
         self.learned_decoder_var = decoder_var == "learned"
         self.loss_fn, self.loss_options = loss, dict(loss_options or {})
+        self._tensor_options = [k for k, v in self.loss_options.items() if isinstance(v, (list, tuple))]
+        for key in self._tensor_options:
+            value = torch.tensor(self.loss_options[key], dtype=torch.get_default_dtype())
+            self.register_buffer(f"option_{key}", value, persistent=False)
 
     # (N, *x_shape) -> (N, d), (N, d)
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -143,7 +151,10 @@ class VAEModel(nn.Module):
             z.reshape(B, J, -1),
             likelihood=self.likelihood,
             decoder_logvar=decoder_logvar,
-            **self.loss_options,
+            **{
+                key: getattr(self, f"option_{key}") if key in self._tensor_options else value
+                for key, value in self.loss_options.items()
+            },
         )
 
     @staticmethod
@@ -183,15 +194,16 @@ class VAEModel(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Decoder means at z drawn from the model's marginal prior N(0, prior_var · I): (n, *x_shape)."""
+        """Decoder means at z drawn from the model's marginal prior N(0, diag prior_var): (n, *x_shape)."""
         if self.prior_var is None:
             raise ValueError(
                 "this model's prior is flat (prior='flat'), which cannot be sampled; "
                 "train with prior='gaussian' to sample"
             )
         param = next(self.parameters())
-        z = torch.randn(n, self.latent_dim, generator=generator, dtype=param.dtype)
-        return self.decode_mean(z.to(param.device) * math.sqrt(self.prior_var))
+        z = torch.randn(n, self.latent_dim, generator=generator, dtype=param.dtype)  # (n, d)
+        scale = torch.as_tensor(self.prior_var, dtype=torch.float64).sqrt().to(param.dtype)  # () or (d,)
+        return self.decode_mean((z * scale).to(param.device))
 
 
 # --------------------------------------------------------------------------------------------------------

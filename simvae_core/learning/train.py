@@ -154,7 +154,7 @@ def _resolve_auto(
 
 def _check_options(method: Method, config_kwargs: dict[str, Any]) -> tuple[dict, dict, dict]:
     """Split ``**options`` into config fields, loss options and run options; reject unknown keys."""
-    loss_names = set(method.loss_options()) - {"likelihood", "decoder_logvar"}
+    loss_names = set(method.options())
     cfg, loss, run = {}, {}, {}
     for key, value in config_kwargs.items():
         if key in _FIELD_NAMES:
@@ -214,6 +214,31 @@ def _validate_config(c: TrainConfig, method: Method) -> None:
         raise TypeError(f"device must be a name such as 'cuda', 'cpu' or 'mps', got {c.device!r}")
 
 
+def _per_coordinate(value: Any, name: str, method: str, d: int) -> float | list[float] | None:
+    """A variance option as the configuration stores it (JSON, for checkpoints and cache keys): a float,
+    or a list of ``d`` floats, one per latent coordinate; checked here, once."""
+    if value is None:
+        return None  # prior_var=None: the flat prior (the dry run says if the method does not allow it)
+    if isinstance(value, torch.Tensor):
+        if value.ndim > 1 or value.is_complex():
+            raise ValueError(
+                f"method {method!r}: {name} must be a number or a 1-D tensor of length latent_dim={d}, got a "
+                f"tensor of shape {tuple(value.shape)}"
+            )
+        value = value.item() if value.ndim == 0 else value.detach().cpu().double().tolist()
+    values = [float(v) for v in value] if isinstance(value, (list, tuple)) else [float(value)]
+    if isinstance(value, (list, tuple)) and len(values) != d:
+        raise ValueError(
+            f"method {method!r}: {name} has {len(values)} entries but latent_dim={d}: pass one number, or "
+            f"one variance per latent coordinate ({d} entries)"
+        )
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        raise ValueError(
+            f"method {method!r}: {name} must be > 0 and finite in every coordinate, got {value!r}"
+        )
+    return values if isinstance(value, (list, tuple)) else values[0]
+
+
 def _dry_run_loss(spec: Method, config: TrainConfig) -> None:
     """Call a VAE-family objective once on a tiny dummy group, so that a bad loss option (``sigma2='abc'``,
     ``prior='gauss'``) fails here, before any data is moved or any step is taken."""
@@ -269,13 +294,20 @@ class TrainedModel:
         return self.model.sample(n, generator)
 
 
-def _marginal_prior_var(method: str, loss_options: Mapping[str, Any]) -> float | None:
-    """Variance of p(z) for sampling: s² + σ² for SimVAE's Gaussian prior (z = y + ε), 1 for the VAEs."""
+def _marginal_prior_var(
+    method: str, loss_options: Mapping[str, Any], latent_dim: int
+) -> float | list[float] | None:
+    """Variance of p(z) for sampling: s² + σ² for SimVAE's Gaussian prior (z = y + ε), per coordinate when
+    either is; 1 for the VAEs; None for the flat prior. ``loss_options``: resolved (defaults filled in)."""
     if method != "simvae":
         return 1.0
-    if loss_options.get("prior", "gaussian") == "flat":
+    if loss_options["prior"] in ("flat", "uniform"):
         return None
-    return float(loss_options.get("prior_var", 1.0)) + float(loss_options.get("sigma2", 0.15))
+    s2, pv = loss_options["sigma2"], loss_options["prior_var"]
+    if isinstance(s2, list) or isinstance(pv, list):
+        s2, pv = (v if isinstance(v, list) else [float(v)] * latent_dim for v in (s2, pv))
+        return [a + b for a, b in zip(pv, s2, strict=True)]
+    return float(pv) + float(s2)
 
 
 def build_model(
@@ -291,6 +323,7 @@ def build_model(
             return spec.model(x_shape, config.latent_dim, config.arch, **config.loss_options, **extra)
         encoder = build_encoder(x_shape, 2 * config.latent_dim, arch=config.arch)
         decoder = build_decoder(config.latent_dim, x_shape, arch=config.arch)
+    options = {**spec.option_defaults(), **config.loss_options}  # a config made by hand, an old checkpoint
     return VAEModel(
         encoder,
         decoder,
@@ -298,7 +331,7 @@ def build_model(
         config.latent_dim,
         config.likelihood,
         config.decoder_var,
-        _marginal_prior_var(config.method, config.loss_options),
+        _marginal_prior_var(config.method, options, config.latent_dim),
         loss=spec.loss,
         loss_options=config.loss_options,
     )
@@ -445,6 +478,12 @@ def fit(
     ``distributed`` (``"auto"``: train on every process of a torchrun job or an initialised process group;
     ``True`` insists; ``False`` trains alone; ``batch_size`` stays the global batch).
 
+    A method's options are the keyword-only parameters of its loss (VAE family) or model: name, type and
+    default are written once, in that signature (``get_method(method).options()``), and the configuration
+    stores every one, defaults filled in. A wrong type is a ``TypeError`` naming the option and the method,
+    before any work. ``sigma2`` and ``prior_var`` take a number or one variance per latent coordinate (a
+    sequence or 1-D tensor of length ``latent_dim``, every entry > 0), stored as a list of floats.
+
     A view tensor with more views per group than ``n_views`` is a *pool*: every step draws ``n_views``
     distinct views of each group from it (fresh pairs each epoch, like fresh augmentations). Without
     ``n_views`` (given or from the preset) every view of the tensor is used.
@@ -498,13 +537,18 @@ def fit(
         latent_dim=latent_dim,
         seed=seed,
         **{**base, **cfg_kw},
-        loss_options={**spec.defaults, **loss_kw},
+        loss_options=spec.resolve_options(loss_kw),  # wrong types fail here, naming option and method
     )
     if has_views and "n_views" not in cfg_kw and "n_views" not in base:
         config.n_views = train_x.shape[1]
     x_shape = tuple(train_x.shape[2:] if has_views else train_x.shape[1:])
     config = _resolve_auto(config, x_shape, has_views, clean_default=spec.original_view)
     _validate_config(config, spec)
+    for name, option in spec.options().items():
+        if option.per_coordinate:
+            config.loss_options[name] = _per_coordinate(
+                config.loss_options[name], name, method, config.latent_dim
+            )
     if has_views and config.clean_view:
         raise ValueError(
             "clean_view=True keeps view 0 un-augmented, but this data is a tensor of ready-made views "
@@ -584,6 +628,10 @@ def _train(
         state = load_checkpoint(ckpt_path)
         if config.amp is None:  # automatic: continue with what the run used (a CUDA run resumed on a CPU)
             amp = bool(state.get("amp"))
+        # a checkpoint written before the defaults were stored in the configuration holds only the options
+        # that were given: the same run, once its defaults are filled in
+        saved = state["config"]
+        saved["loss_options"] = {**spec.option_defaults(), **saved.get("loss_options", {})}
         check_resumable(
             state,
             ckpt_path,

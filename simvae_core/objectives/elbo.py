@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeAlias
 
 import torch
 import torch.nn.functional as F
@@ -49,6 +50,7 @@ from .output import LossOutput
 
 __all__ = [
     "LIKELIHOODS",
+    "Variance",
     "LOSSES",
     "REFERENCE_DECODER_LOGVAR",
     "beta_vae",
@@ -67,6 +69,9 @@ _PRIORS = ("gaussian", "flat", "uniform")  # "uniform" is the authors' name for 
 _EXPECTATIONS = ("exact", "mc")
 # The authors' fixed decoder log-variance (their flag log_var_x): σ_x² = exp(−4.6) ≈ 0.01.
 REFERENCE_DECODER_LOGVAR = -4.6
+
+# A variance of the latent model: one number for every coordinate, or one per coordinate (length d).
+Variance: TypeAlias = float | Sequence[float] | torch.Tensor
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -177,9 +182,9 @@ def simvae_elbo(
     logvar: torch.Tensor,
     z: torch.Tensor,
     *,
-    sigma2: float | torch.Tensor = 0.15,
+    sigma2: Variance = 0.15,
     prior: str = "gaussian",
-    prior_var: float | torch.Tensor | None = 1.0,
+    prior_var: Variance | None = 1.0,
     likelihood: str = "bernoulli",
     decoder_logvar: float | torch.Tensor | None = None,
     expectation: str = "exact",
@@ -196,8 +201,10 @@ def simvae_elbo(
     - prior term: ``expectation="exact"`` (default) uses the closed form ``ssl_model.expected_log_p_z(mu,
       exp(logvar), σ², s²)`` (the log density is quadratic in z, so this is exact and has no sampling
       noise); ``"mc"`` evaluates ``ssl_model.log_p_z`` at the sampled ``z`` (unbiased for the same value).
-    - ``sigma2`` = σ², the variance of ``p(z | y)`` (scalar or ``(d,)``, > 0); it is the authors' flag
-      ``beta_start`` (default 0.15). ``prior="gaussian"`` uses ``p(y) = N(0, prior_var · I)``;
+    - ``sigma2`` = σ², the variance of ``p(z | y)`` (a number, or one per coordinate: a length-d sequence
+      or ``(d,)`` tensor; > 0); it is the authors' flag ``beta_start``. Its default, 0.15, is the one
+      ``fit("simvae", ...)`` uses: the registry reads it from this signature. ``prior="gaussian"`` uses
+      ``p(y) = N(0, diag prior_var)`` (``prior_var`` a number or one per coordinate, like ``sigma2``);
       ``prior="flat"`` (alias ``"uniform"``) the improper flat prior (``prior_var`` is then ignored), whose
       density is per unit of the flat density of y.
 
