@@ -19,11 +19,9 @@ from simvae_core.learning.augment import (
     sample_params,
 )
 
+from .conftest import gen
+
 kornia = pytest.importorskip("kornia")
-
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def images(b: int = 4, c: int = 3, h: int = 12, w: int = 12, seed: int = 0) -> torch.Tensor:

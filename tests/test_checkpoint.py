@@ -20,20 +20,14 @@ from simvae_core.learning.checkpoint import (
 )
 from simvae_core.learning.train import fit, model_from_checkpoint
 
-FAST = dict(batch_size=16, progress=False)
-
-
-def _views(n=64, j=2, d=6, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    y = torch.randn(n, 1, d, generator=g)
-    return y + 0.3 * torch.randn(n, j, d, generator=g)  # (N, J, d): groups share y
+from .conftest import FAST, group_views
 
 
 @pytest.fixture
 def trained_run(tmp_path):
     """A real checkpoint written by fit: (folder, path, the model fit returned)."""
     folder = tmp_path / "run"
-    model = fit("simvae", _views(), epochs=1, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
+    model = fit("simvae", group_views(), epochs=1, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
     return folder, folder / "last.pt", model
 
 
@@ -66,7 +60,7 @@ def test_a_checkpoint_whose_unpickling_would_run_code_is_refused_and_runs_nothin
         load_checkpoint(crafted)
     assert not victim.exists()
     with pytest.raises(CheckpointError, match="could run code"):
-        fit("simvae", _views(), epochs=1, latent_dim=3, checkpoint_dir=tmp_path, **FAST)
+        fit("simvae", group_views(), epochs=1, latent_dim=3, checkpoint_dir=tmp_path, **FAST)
     assert not victim.exists()
 
 
@@ -197,29 +191,29 @@ def test_foreign_files_get_their_own_message_and_no_delete_advice(tmp_path, trai
 def test_resume_refuses_different_training_data(tmp_path, trained_run):
     folder, _, _ = trained_run
     with pytest.raises(ValueError, match=r"cannot resume.*training data: saved tensor float32 \(64×2×6\)"):
-        fit("simvae", _views(seed=1), epochs=2, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
+        fit("simvae", group_views(seed=1), epochs=2, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
 
 
 def test_resume_refuses_fewer_epochs_than_it_holds(tmp_path):
     folder = tmp_path / "run"
-    fit("simvae", _views(), epochs=3, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
+    fit("simvae", group_views(), epochs=3, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
     with pytest.raises(ValueError, match="already holds 3 epochs but epochs=2 was asked.*epochs=3"):
-        fit("simvae", _views(), epochs=2, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
-    same = fit("simvae", _views(), epochs=3, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
+        fit("simvae", group_views(), epochs=2, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
+    same = fit("simvae", group_views(), epochs=3, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
     assert len(same.history["loss"]) == 3  # asking for exactly what it holds returns it as it is
 
 
 def test_resume_refuses_a_different_amp_and_follows_the_checkpoint_when_amp_is_automatic(tmp_path):
     folder = tmp_path / "run"
-    fit("simvae", _views(), epochs=1, latent_dim=3, seed=0, checkpoint_dir=folder, amp=True, **FAST)
+    fit("simvae", group_views(), epochs=1, latent_dim=3, seed=0, checkpoint_dir=folder, amp=True, **FAST)
     with pytest.raises(ValueError, match="amp: saved True vs now False"):
-        fit("simvae", _views(), epochs=2, latent_dim=3, seed=0, checkpoint_dir=folder, amp=False, **FAST)
-    resumed = fit("simvae", _views(), epochs=2, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
+        fit("simvae", group_views(), epochs=2, latent_dim=3, seed=0, checkpoint_dir=folder, amp=False, **FAST)
+    resumed = fit("simvae", group_views(), epochs=2, latent_dim=3, seed=0, checkpoint_dir=folder, **FAST)
     assert load_checkpoint(folder / "last.pt")["amp"] is True and len(resumed.history["loss"]) == 2
 
 
 def test_resume_refuses_n_views_chosen_through_the_preset(tmp_path):
-    pool = _views(j=4)
+    pool = group_views(j=4)
     folder = tmp_path / "run"
     authors = fit("simvae", pool, epochs=1, latent_dim=3, seed=0, checkpoint_dir=folder, preset="authors")
     assert authors.config.n_views == 2, "the preset's n_views holds for a view pool too"
@@ -239,14 +233,14 @@ def test_a_checkpoint_written_on_one_device_resumes_on_another(tmp_path):
     """The state is device-free by construction (see above); here the device noise generator, the only
     device-bound randomness, is shown to be re-created from (seed, epoch) rather than restored."""
     folder = tmp_path / "run"
-    straight = fit("simvae", _views(), epochs=2, latent_dim=3, seed=4, **FAST)
-    fit("simvae", _views(), epochs=1, latent_dim=3, seed=4, checkpoint_dir=folder, **FAST)
+    straight = fit("simvae", group_views(), epochs=2, latent_dim=3, seed=4, **FAST)
+    fit("simvae", group_views(), epochs=1, latent_dim=3, seed=4, checkpoint_dir=folder, **FAST)
     state = load_checkpoint(folder / "last.pt")
     state["device"] = "cuda:0"  # as written by a CUDA run
     state["sha256"] = checkpoint.state_digest(state)
     torch.save(state, folder / "last.pt")
     resumed = fit(
-        "simvae", _views(), epochs=2, latent_dim=3, seed=4, checkpoint_dir=folder, device="cpu", **FAST
+        "simvae", group_views(), epochs=2, latent_dim=3, seed=4, checkpoint_dir=folder, device="cpu", **FAST
     )
     sa, sb = straight.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
@@ -255,9 +249,9 @@ def test_a_checkpoint_written_on_one_device_resumes_on_another(tmp_path):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_a_cuda_checkpoint_resumes_on_the_cpu(tmp_path):  # pragma: no cover - GPU machines only
     folder = tmp_path / "run"
-    fit("simvae", _views(), epochs=1, latent_dim=3, seed=0, checkpoint_dir=folder, device="cuda", **FAST)
+    fit("simvae", group_views(), epochs=1, latent_dim=3, seed=0, checkpoint_dir=folder, device="cuda", **FAST)
     resumed = fit(
-        "simvae", _views(), epochs=2, latent_dim=3, seed=0, checkpoint_dir=folder, device="cpu", **FAST
+        "simvae", group_views(), epochs=2, latent_dim=3, seed=0, checkpoint_dir=folder, device="cpu", **FAST
     )
     assert len(resumed.history["loss"]) == 2 and resumed.device.type == "cpu"
 
@@ -267,12 +261,12 @@ def test_an_unwritable_or_misnamed_checkpoint_dir_fails_before_any_work(tmp_path
     calls = []
     monkeypatch.setattr("simvae_core.learning.train._training_tensor", lambda d: calls.append(d))
     with pytest.raises(ValueError, match="exists and is a file, not a folder"):
-        fit("simvae", _views(), epochs=1, latent_dim=3, checkpoint_dir=tmp_path / "file", **FAST)
+        fit("simvae", group_views(), epochs=1, latent_dim=3, checkpoint_dir=tmp_path / "file", **FAST)
     if os.geteuid() != 0:
         unwritable = tmp_path / "locked"
         unwritable.mkdir(mode=0o500)
     else:  # root writes anywhere on a normal file system; /sys refuses even root
         unwritable = "/sys"
     with pytest.raises(ValueError, match="cannot write to the checkpoint_dir"):
-        fit("simvae", _views(), epochs=1, latent_dim=3, checkpoint_dir=f"{unwritable}/run", **FAST)
+        fit("simvae", group_views(), epochs=1, latent_dim=3, checkpoint_dir=f"{unwritable}/run", **FAST)
     assert calls == [], "no data was loaded"

@@ -23,13 +23,7 @@ from simvae_core.theory.generators import make_decoder
 
 N, POOL = 2048, 4  # groups; views 0-3 train, views 4-5 are held out
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small networks: threading only adds overhead
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # small tensors: one intra-op thread
 
 
 def _guard(name, value, reference, margin, expect="supported"):

@@ -18,20 +18,11 @@ from simvae_core.analysis.collapse import (
     infonce_dot,
 )
 
+from .conftest import gen
+
 F64 = torch.float64
 
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Many small products: one thread avoids intra-op spin-waits on a busy 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # small tensors: one intra-op thread
 
 
 # --------------------------------------------------------------------------------------------- loss

@@ -19,22 +19,12 @@ import torch.nn.functional as F
 from simvae_core.objectives import discriminative as D
 from simvae_core.objectives.output import LossOutput
 
+from .conftest import gen
+
 F64 = torch.float64
 TOL = dict(rtol=1e-10, atol=1e-10)
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """These tensors are tiny: a second intra-op thread only adds contention (16 ms per softmax, not 4 µs,
-    on a busy 2-core machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+pytestmark = pytest.mark.usefixtures("one_thread")  # small tensors: one intra-op thread
 
 
 def randn(*shape: int, seed: int = 0, dtype: torch.dtype = F64) -> torch.Tensor:

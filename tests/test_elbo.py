@@ -29,11 +29,9 @@ from simvae_core.objectives.elbo import (
 )
 from simvae_core.theory import ssl_model
 
+from .conftest import gen
+
 F64 = torch.float64
-
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def make_batch(B=5, J=2, d=3, x_shape=(1, 4, 4), seed=0, binary=False):

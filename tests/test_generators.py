@@ -16,11 +16,9 @@ from simvae_core.theory.generators import (
     unit_column_uniform,
 )
 
+from .conftest import gen
+
 F64 = torch.float64
-
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def test_identity_decoder_is_identity():

@@ -25,20 +25,11 @@ from simvae_core.analysis.geometry import (
 )
 from simvae_core.theory.ssl_model import SSLModel
 
+from .conftest import gen
+
 F64 = torch.float64
 
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small products: one thread avoids intra-op spin-waits on a busy 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # small tensors: one intra-op thread
 
 
 def orthogonal(d: int, seed: int = 0) -> torch.Tensor:

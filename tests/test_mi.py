@@ -17,11 +17,9 @@ from simvae_core.objectives import mi_bounds as bounds
 from simvae_core.theory import known_mi
 from simvae_core.theory.ssl_model import SSLModel, view_mutual_information
 
+from .conftest import gen
+
 F64 = torch.float64
-
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 S2 = torch.tensor([[math.log(3.0), 0.0], [0.0, math.log(3.0)]], dtype=F64)

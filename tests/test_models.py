@@ -13,6 +13,8 @@ from simvae_core.learning.checkpoint import load_checkpoint
 from simvae_core.learning.train import fit, model_from_checkpoint
 from simvae_core.objectives import discriminative as D
 
+from .conftest import FAST, group_views
+
 DISCRIMINATIVE = [
     "simclr",
     "clip",
@@ -25,13 +27,6 @@ DISCRIMINATIVE = [
     "dino",
     "swav",
 ]
-FAST = dict(batch_size=16, progress=False)
-
-
-def _views(n=64, j=2, d=6, seed=0, noise=0.3):
-    g = torch.Generator().manual_seed(seed)
-    y = torch.randn(n, 1, d, generator=g)
-    return y + noise * torch.randn(n, j, d, generator=g)  # (N, J, d): groups share y
 
 
 def test_every_discriminative_method_is_registered_with_its_loss():
@@ -45,10 +40,10 @@ def test_every_discriminative_method_is_registered_with_its_loss():
 
 @pytest.mark.parametrize("method", DISCRIMINATIVE)
 def test_each_method_trains_and_encodes_before_and_after_the_head(method):
-    trained = fit(method, _views(), epochs=2, latent_dim=4, seed=0, **FAST)
+    trained = fit(method, group_views(), epochs=2, latent_dim=4, seed=0, **FAST)
     loss = torch.tensor(trained.history["loss"])
     assert loss.shape == (2,) and torch.isfinite(loss).all()
-    x = _views()[:10, 0]
+    x = group_views()[:10, 0]
     h = trained.encode(x)
     e = trained.encode(x, after_head=True)
     assert h.shape == (10, 4) and torch.isfinite(h).all()
@@ -63,7 +58,7 @@ def test_each_method_trains_and_encodes_before_and_after_the_head(method):
     [(0, torch.nn.Identity), (1, torch.nn.Linear), (2, torch.nn.Sequential), (3, torch.nn.Sequential)],
 )
 def test_head_depth_is_configurable(layers, expect):
-    trained = fit("simclr", _views(), epochs=1, latent_dim=4, head_layers=layers, head_width=8, **FAST)
+    trained = fit("simclr", group_views(), epochs=1, latent_dim=4, head_layers=layers, head_width=8, **FAST)
     head = trained.model.head
     linears = [m for m in head.modules() if isinstance(m, torch.nn.Linear)]
     assert len(linears) == layers
@@ -71,7 +66,7 @@ def test_head_depth_is_configurable(layers, expect):
         assert isinstance(head[0], expect)
     else:
         assert isinstance(head, expect)
-    x = _views()[:5, 0]
+    x = group_views()[:5, 0]
     if layers == 0:  # no head: the embedding is the representation
         assert torch.equal(trained.encode(x), trained.encode(x, after_head=True))
     else:
@@ -79,12 +74,12 @@ def test_head_depth_is_configurable(layers, expect):
 
 
 def test_head_width_and_embedding_dimension():
-    trained = fit("vicreg", _views(), epochs=1, latent_dim=4, head_width=24, **FAST)
+    trained = fit("vicreg", group_views(), epochs=1, latent_dim=4, head_width=24, **FAST)
     assert trained.model.embed_dim == 24  # VICReg's expander is as wide as its hidden layers
-    trained = fit("simclr", _views(), epochs=1, latent_dim=4, head_width=24, embed_dim=3, **FAST)
-    assert trained.encode(_views()[:5, 0], after_head=True).shape == (5, 3)
+    trained = fit("simclr", group_views(), epochs=1, latent_dim=4, head_width=24, embed_dim=3, **FAST)
+    assert trained.encode(group_views()[:5, 0], after_head=True).shape == (5, 3)
     with pytest.raises(ValueError, match="head_layers=0.*embed_dim"):
-        fit("simclr", _views(), epochs=1, latent_dim=4, head_layers=0, embed_dim=3, **FAST)
+        fit("simclr", group_views(), epochs=1, latent_dim=4, head_layers=0, embed_dim=3, **FAST)
 
 
 def test_build_head_shapes_follow_the_official_recipes():
@@ -113,13 +108,13 @@ def test_build_head_shapes_follow_the_official_recipes():
         (dict(method="simclr", temperature=0.0), "temperature must be a finite number > 0"),
         (dict(method="moco", momentum=1.0), r"momentum must be a finite number in \[0, 1\)"),
         (dict(method="simclr", head_layers=-1), "head_layers"),
-        (dict(method="clip", n_views=3, data=_views(j=3)), "at most 2 views"),
-        (dict(method="simclr", n_views=1, data=_views(j=1)), "needs n_views >= 2"),
+        (dict(method="clip", n_views=3, data=group_views(j=3)), "at most 2 views"),
+        (dict(method="simclr", n_views=1, data=group_views(j=1)), "needs n_views >= 2"),
         (dict(method="dino", n_prototypes=1), "n_prototypes"),
     ],
 )
 def test_bad_options_are_rejected_clearly(kwargs, match):
-    args = dict(data=_views(), epochs=1, latent_dim=4, **FAST)
+    args = dict(data=group_views(), epochs=1, latent_dim=4, **FAST)
     args.update(kwargs)
     method, data = args.pop("method"), args.pop("data")
     with pytest.raises(ValueError, match=match):
@@ -144,7 +139,7 @@ def test_targets_get_no_gradient_and_follow_the_online_network(method):
     target = model.teacher if method == "dino" else model.target
     assert all(not p.requires_grad for p in target.parameters())
     opt = torch.optim.SGD(model.parameters(), lr=0.5)
-    out = model.training_loss(_views(n=16), torch.arange(16), generator=torch.Generator(), amp=False)
+    out = model.training_loss(group_views(n=16), torch.arange(16), generator=torch.Generator(), amp=False)
     out.loss.backward()
     assert all(p.grad is None for p in target.parameters())
     online_before = [p.detach().clone() for p in model.encoder.parameters()]
@@ -159,7 +154,7 @@ def test_targets_get_no_gradient_and_follow_the_online_network(method):
 def test_moco_queue_is_a_fifo_of_normalised_keys():
     config = train.TrainConfig(method="moco", latent_dim=4, loss_options={"queue_size": 40, "head_layers": 0})
     model = train.build_model(config, (6,), torch.Generator().manual_seed(0))
-    views = _views(n=16)
+    views = group_views(n=16)
     model.training_loss(views, torch.arange(16), generator=torch.Generator(), amp=False)
     with torch.no_grad():
         _, keys = model.target(views[:, 1])
@@ -179,7 +174,7 @@ def test_memory_bank_rows_of_the_batch_move_and_stay_unit_norm():
     assert model.memory.shape == (64, 4)
     before = model.memory.clone()
     index = torch.tensor([3, 10, 42])
-    model.training_loss(_views(n=3), index, generator=torch.Generator(), amp=False)
+    model.training_loss(group_views(n=3), index, generator=torch.Generator(), amp=False)
     model.after_step()
     changed = (model.memory != before).any(dim=1)
     assert changed.nonzero().flatten().tolist() == [3, 10, 42]
@@ -192,7 +187,7 @@ def test_parametric_instance_discrimination_learns_its_prototypes():
     Margins fixed from one pilot (trained 0.62, untrained 0.016 = chance 1/64): trained >= 0.3 (about half
     the pilot, 19x chance), untrained <= 0.1.
     """
-    pool = _views(j=6)
+    pool = group_views(j=6)
     trained = fit(
         "instance_discrimination",
         pool[:, :4],
@@ -231,7 +226,7 @@ def test_training_calls_the_registered_tested_loss(monkeypatch, method):
 
     monkeypatch.setattr(D, registered.__name__, spy)
     options = {"symmetric": True} if method == "moco" else {}  # the registry's (B, J, d) form of MoCo
-    fit(method, _views(), epochs=1, latent_dim=4, seed=0, **options, **FAST)
+    fit(method, group_views(), epochs=1, latent_dim=4, seed=0, **options, **FAST)
     assert calls, f"{method} trained without calling {registered.__name__}"
 
 
@@ -239,22 +234,22 @@ def test_moco_trains_with_the_official_asymmetric_loss_by_default(monkeypatch):
     calls = []
     official = D.moco
     monkeypatch.setattr(D, "moco", lambda *a, **k: calls.append(1) or official(*a, **k))
-    fit("moco", _views(), epochs=1, latent_dim=4, seed=0, **FAST)
+    fit("moco", group_views(), epochs=1, latent_dim=4, seed=0, **FAST)
     assert calls
 
 
 @pytest.mark.parametrize("method", ["moco", "dino", "instance_discrimination", "byol"])
 def test_stateful_methods_resume_exactly(tmp_path, method):
     opts = dict(latent_dim=3, seed=2, **FAST)
-    straight = fit(method, _views(), epochs=3, checkpoint_dir=tmp_path / "a", **opts)
-    fit(method, _views(), epochs=1, checkpoint_dir=tmp_path / "b", **opts)
-    resumed = fit(method, _views(), epochs=3, checkpoint_dir=tmp_path / "b", **opts)
+    straight = fit(method, group_views(), epochs=3, checkpoint_dir=tmp_path / "a", **opts)
+    fit(method, group_views(), epochs=1, checkpoint_dir=tmp_path / "b", **opts)
+    resumed = fit(method, group_views(), epochs=3, checkpoint_dir=tmp_path / "b", **opts)
     sa, sb = straight.model.state_dict(), resumed.model.state_dict()
     assert sa.keys() == sb.keys()
     assert all(torch.equal(sa[k], sb[k]) for k in sa), "queues, banks, centres and EMA weights resume exactly"
     assert load_checkpoint(tmp_path / "b" / "last.pt")["n_train"] == 64
     rebuilt = model_from_checkpoint(tmp_path / "b" / "last.pt")
-    x = _views()[:7, 0]
+    x = group_views()[:7, 0]
     torch.testing.assert_close(rebuilt.encode(x), resumed.encode(x))
 
 
@@ -276,7 +271,7 @@ def test_clip_uses_one_encoder_per_modality():
 
 def test_simclr_learns_the_groups_of_the_ssl_model():
     """After a short run, views of one group are nearer each other than views of different groups."""
-    data = _views(n=256, d=8, noise=0.1)
+    data = group_views(n=256, d=8, noise=0.1)
     trained = fit("simclr", data, epochs=15, latent_dim=8, head_layers=0, temperature=0.1, seed=0, **FAST)
     assert trained.history["loss"][-1] < 0.8 * trained.history["loss"][0]
     z = F.normalize(trained.encode(data.reshape(-1, 8)).reshape(256, 2, 8), dim=-1)
@@ -299,7 +294,7 @@ def test_images_get_augmented_views_for_discriminative_methods():
 
 def test_a_view_pool_gives_fresh_pairs_and_the_callback_sees_every_epoch():
     seen = []
-    pool = _views(n=32, j=6)
+    pool = group_views(n=32, j=6)
     trained = fit(
         "simclr", pool, epochs=3, latent_dim=4, n_views=2, callback=lambda e, t: seen.append(e), **FAST
     )

@@ -27,11 +27,9 @@ from simvae_core.theory.ssl_model import (
     view_mutual_information,
 )
 
+from .conftest import gen
+
 F64 = torch.float64
-
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def per_coord(value, d: int) -> np.ndarray:

@@ -24,22 +24,13 @@ from simvae_core.theory.linear import (
     two_layer_linear_gd,
 )
 
+from .conftest import gen
+
 F64 = torch.float64
 NOISE = 0.1
 CONTENT_CORR = 1 / (1 + NOISE)  # 0.90909...
 
-
-def gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Many small products: one thread avoids intra-op spin-waits on a busy 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # small tensors: one intra-op thread
 
 
 def r2_pair(a2: float, k: int, method: str, seed: int = 0) -> tuple[float, float]:

@@ -10,11 +10,7 @@ from simvae_core.learning import methods
 from simvae_core.learning.checkpoint import load_checkpoint
 from simvae_core.learning.train import fit
 
-
-def _views(n=64, j=2, d=6, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    y = torch.randn(n, 1, d, generator=g)
-    return y + 0.3 * torch.randn(n, j, d, generator=g)  # (N, J, d): groups share y
+from .conftest import FAST, group_views
 
 
 def _image_dataset(n=96, seed=0):
@@ -34,34 +30,35 @@ def _image_dataset(n=96, seed=0):
     )
 
 
-FAST = dict(batch_size=16, progress=False)
-
-
 def test_simvae_on_view_tensor_trains_and_records_every_term():
-    trained = fit("simvae", _views(), epochs=2, latent_dim=3, seed=0, **FAST)
+    trained = fit("simvae", group_views(), epochs=2, latent_dim=3, seed=0, **FAST)
     assert trained.config.n_views == 2 and trained.config.augment == "none"
     assert trained.config.likelihood == "gaussian" and trained.config.decoder_var == "learned"
     for key, values in trained.history.items():
         assert len(values) == 2 and all(torch.isfinite(torch.tensor(values))), key
     assert {"seconds", "views_per_s"} <= trained.history.keys()
-    assert trained.encode(_views()[:, 0]).shape == (64, 3)
-    assert trained.reconstruct(_views()[:5, 0]).shape == (5, 6)
+    assert trained.encode(group_views()[:, 0]).shape == (64, 3)
+    assert trained.reconstruct(group_views()[:5, 0]).shape == (5, 6)
     assert trained.sample(4, torch.Generator().manual_seed(0)).shape == (4, 6)
 
 
 def test_same_seed_same_model_and_different_seed_different_model():
-    a = fit("vae", _views(), epochs=1, latent_dim=2, seed=3, **FAST).model.state_dict()
-    b = fit("vae", _views(), epochs=1, latent_dim=2, seed=3, **FAST).model.state_dict()
-    c = fit("vae", _views(), epochs=1, latent_dim=2, seed=4, **FAST).model.state_dict()
+    a = fit("vae", group_views(), epochs=1, latent_dim=2, seed=3, **FAST).model.state_dict()
+    b = fit("vae", group_views(), epochs=1, latent_dim=2, seed=3, **FAST).model.state_dict()
+    c = fit("vae", group_views(), epochs=1, latent_dim=2, seed=4, **FAST).model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not all(torch.equal(a[k], c[k]) for k in a)
 
 
 def test_interrupted_run_resumes_exactly(tmp_path):
-    straight = fit("simvae", _views(), epochs=3, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "a", **FAST)
-    fit("simvae", _views(), epochs=1, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST)
+    straight = fit(
+        "simvae", group_views(), epochs=3, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "a", **FAST
+    )
+    fit("simvae", group_views(), epochs=1, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST)
     assert load_checkpoint(tmp_path / "b" / "last.pt")["epoch"] == 1
-    resumed = fit("simvae", _views(), epochs=3, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST)
+    resumed = fit(
+        "simvae", group_views(), epochs=3, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST
+    )
     sa, sb = straight.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa), "resumed training must equal uninterrupted training"
     assert len(resumed.history["loss"]) == 3
@@ -69,11 +66,11 @@ def test_interrupted_run_resumes_exactly(tmp_path):
 
 
 def test_resume_with_a_different_configuration_is_refused(tmp_path):
-    fit("simvae", _views(), epochs=1, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    fit("simvae", group_views(), epochs=1, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
     with pytest.raises(ValueError, match="cannot resume.*latent_dim: saved 2 vs now 3"):
-        fit("simvae", _views(), epochs=2, latent_dim=3, seed=1, checkpoint_dir=tmp_path, **FAST)
+        fit("simvae", group_views(), epochs=2, latent_dim=3, seed=1, checkpoint_dir=tmp_path, **FAST)
     fresh = fit(
-        "simvae", _views(), epochs=1, latent_dim=3, seed=1, checkpoint_dir=tmp_path, resume=False, **FAST
+        "simvae", group_views(), epochs=1, latent_dim=3, seed=1, checkpoint_dir=tmp_path, resume=False, **FAST
     )
     assert fresh.config.latent_dim == 3
 
@@ -128,12 +125,19 @@ def test_clean_view_is_checked_before_training():
     with pytest.raises(ValueError, match="clean_view must be True, False or 'auto'"):
         fit("simvae", _image_dataset(), epochs=1, latent_dim=2, arch="mlp", clean_view="yes", **FAST)
     with pytest.raises(ValueError, match="tensor of ready-made views"):
-        fit("simvae", _views(), epochs=1, latent_dim=2, clean_view=True, **FAST)
+        fit("simvae", group_views(), epochs=1, latent_dim=2, clean_view=True, **FAST)
 
 
 def test_reference_objective_and_authors_preset_pass_through():
     trained = fit(
-        "simvae", _views(), epochs=1, latent_dim=2, seed=0, reference=True, preset="authors", progress=False
+        "simvae",
+        group_views(),
+        epochs=1,
+        latent_dim=2,
+        seed=0,
+        reference=True,
+        preset="authors",
+        progress=False,
     )
     assert trained.config.lr == 8e-5 and trained.config.eps == 1e-4 and trained.config.batch_size == 64
     assert trained.config.loss_options["reference"] is True
@@ -144,7 +148,7 @@ def test_reference_objective_and_authors_preset_pass_through():
     [
         (dict(method="simcrl"), ValueError, "unknown method 'simcrl'.*available:"),
         (dict(sigma=0.1), ValueError, r"unknown option 'sigma'.*did you mean 'sigma2'"),
-        (dict(n_views=1, data=_views(j=1)), ValueError, "needs n_views >= 2.*use 'vae'"),
+        (dict(n_views=1, data=group_views(j=1)), ValueError, "needs n_views >= 2.*use 'vae'"),
         (dict(epochs=0), ValueError, "epochs must be >= 1, got 0"),
         (dict(batch_size=2.5), TypeError, "batch_size must be an int, got float 2.5"),
         (dict(log_every=True), TypeError, "log_every must be an int, got bool"),
@@ -156,7 +160,7 @@ def test_reference_objective_and_authors_preset_pass_through():
     ],
 )
 def test_bad_input_is_rejected_clearly(kwargs, error, match):
-    args = dict(method="simvae", data=_views(), epochs=1, latent_dim=2, **FAST)
+    args = dict(method="simvae", data=group_views(), epochs=1, latent_dim=2, **FAST)
     args.update(kwargs)
     method, data = args.pop("method"), args.pop("data")
     with pytest.raises(error, match=match):
@@ -164,7 +168,7 @@ def test_bad_input_is_rejected_clearly(kwargs, error, match):
 
 
 def test_flat_prior_model_refuses_to_sample():
-    trained = fit("simvae", _views(), epochs=1, latent_dim=2, prior="flat", **FAST)
+    trained = fit("simvae", group_views(), epochs=1, latent_dim=2, prior="flat", **FAST)
     with pytest.raises(ValueError, match="flat.*cannot be sampled"):
         trained.sample(3)
 
@@ -175,7 +179,7 @@ def test_registry_accepts_new_methods():
     vae = methods.METHODS["vae"]
     methods.register_method(methods.Method("vae_copy", vae.loss, description="test"))
     try:
-        trained = fit("vae_copy", _views(), epochs=1, latent_dim=2, **FAST)
+        trained = fit("vae_copy", group_views(), epochs=1, latent_dim=2, **FAST)
         assert trained.config.method == "vae_copy"
     finally:
         methods.METHODS.pop("vae_copy")
@@ -210,7 +214,9 @@ def test_every_method_has_a_display_label_and_a_new_one_defaults_to_its_name():
 
 
 def test_a_run_killed_mid_epoch_resumes_without_losing_completed_epochs(tmp_path, monkeypatch):
-    straight = fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "a", **FAST)
+    straight = fit(
+        "simvae", group_views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "a", **FAST
+    )
     steps_per_epoch = 64 // 16
     calls = {"n": 0}
     real_step = torch.optim.Adam.step
@@ -223,10 +229,12 @@ def test_a_run_killed_mid_epoch_resumes_without_losing_completed_epochs(tmp_path
 
     monkeypatch.setattr(torch.optim.Adam, "step", dying_step)
     with pytest.raises(KeyboardInterrupt):
-        fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "b", **FAST)
+        fit("simvae", group_views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "b", **FAST)
     monkeypatch.setattr(torch.optim.Adam, "step", real_step)
     assert load_checkpoint(tmp_path / "b" / "last.pt")["epoch"] == 1
-    resumed = fit("simvae", _views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "b", **FAST)
+    resumed = fit(
+        "simvae", group_views(), epochs=3, latent_dim=2, seed=5, checkpoint_dir=tmp_path / "b", **FAST
+    )
     sa, sb = straight.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
 
@@ -262,7 +270,7 @@ def _adam_steps(monkeypatch):
 
 def test_steps_takes_exactly_that_many_steps_and_truncates_the_last_epoch(monkeypatch):
     calls = _adam_steps(monkeypatch)
-    trained = fit("simvae", _views(), steps=10, latent_dim=2, seed=0, **FAST)  # 64 // 16 = 4 per epoch
+    trained = fit("simvae", group_views(), steps=10, latent_dim=2, seed=0, **FAST)  # 64 // 16 = 4 per epoch
     assert calls["n"] == 10
     assert trained.config.steps == 10 and trained.config.epochs == 3  # 4 + 4 + 2
     assert len(trained.history["loss"]) == 3
@@ -281,15 +289,15 @@ def test_the_last_epochs_averages_divide_by_the_steps_it_took(monkeypatch):
         return out
 
     monkeypatch.setattr(VAEModel, "training_loss", recording)
-    trained = fit("vae", _views(), steps=6, latent_dim=2, seed=0, **FAST)
+    trained = fit("vae", group_views(), steps=6, latent_dim=2, seed=0, **FAST)
     assert len(losses) == 6
     assert trained.history["loss"] == pytest.approx([sum(losses[:4]) / 4, sum(losses[4:]) / 2], rel=1e-6)
 
 
 @pytest.mark.parametrize("method", ["simvae", "simclr"])
 def test_whole_epochs_of_steps_train_what_epochs_train(method):
-    by_epochs = fit(method, _views(), epochs=2, latent_dim=2, seed=2, **FAST)
-    by_steps = fit(method, _views(), steps=2 * (64 // 16), latent_dim=2, seed=2, **FAST)
+    by_epochs = fit(method, group_views(), epochs=2, latent_dim=2, seed=2, **FAST)
+    by_steps = fit(method, group_views(), steps=2 * (64 // 16), latent_dim=2, seed=2, **FAST)
     sa, sb = by_epochs.model.state_dict(), by_steps.model.state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
     assert by_steps.history["loss"] == by_epochs.history["loss"]
@@ -297,7 +305,7 @@ def test_whole_epochs_of_steps_train_what_epochs_train(method):
 
 def test_steps_and_epochs_together_are_refused():
     with pytest.raises(ValueError, match="epochs or as steps, not both"):
-        fit("simvae", _views(), epochs=2, steps=8, latent_dim=2, **FAST)
+        fit("simvae", group_views(), epochs=2, steps=8, latent_dim=2, **FAST)
 
 
 @pytest.mark.parametrize(
@@ -305,11 +313,13 @@ def test_steps_and_epochs_together_are_refused():
 )
 def test_steps_must_be_a_positive_int(steps, error):
     with pytest.raises(error, match="steps must be"):
-        fit("simvae", _views(), steps=steps, latent_dim=2, **FAST)
+        fit("simvae", group_views(), steps=steps, latent_dim=2, **FAST)
 
 
 def test_a_steps_run_resumed_from_its_checkpoint_equals_the_uninterrupted_one(tmp_path, monkeypatch):
-    straight = fit("simvae", _views(), steps=10, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "a", **FAST)
+    straight = fit(
+        "simvae", group_views(), steps=10, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "a", **FAST
+    )
     real_step = torch.optim.Adam.step
     calls = {"n": 0}
 
@@ -321,11 +331,13 @@ def test_a_steps_run_resumed_from_its_checkpoint_equals_the_uninterrupted_one(tm
 
     monkeypatch.setattr(torch.optim.Adam, "step", dying_step)
     with pytest.raises(KeyboardInterrupt):
-        fit("simvae", _views(), steps=10, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST)
+        fit("simvae", group_views(), steps=10, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST)
     monkeypatch.setattr(torch.optim.Adam, "step", real_step)
     saved = load_checkpoint(tmp_path / "b" / "last.pt")
     assert (saved["epoch"], saved["steps_done"]) == (2, 8)
-    resumed = fit("simvae", _views(), steps=10, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST)
+    resumed = fit(
+        "simvae", group_views(), steps=10, latent_dim=2, seed=1, checkpoint_dir=tmp_path / "b", **FAST
+    )
     sa, sb = straight.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa), "resumed training must equal uninterrupted training"
     assert resumed.history["loss"] == straight.history["loss"]
@@ -333,25 +345,24 @@ def test_a_steps_run_resumed_from_its_checkpoint_equals_the_uninterrupted_one(tm
 
 
 def test_a_checkpoint_cut_short_by_steps_is_not_trained_on(tmp_path):
-    fit("simvae", _views(), steps=6, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    fit("simvae", group_views(), steps=6, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
     with pytest.raises(ValueError, match="stopped after 6 steps, in the middle of epoch 2.*steps=6"):
-        fit("simvae", _views(), steps=8, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+        fit("simvae", group_views(), steps=8, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
     with pytest.raises(ValueError, match="stopped after 6 steps"):
-        fit("simvae", _views(), epochs=2, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+        fit("simvae", group_views(), epochs=2, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
     with pytest.raises(ValueError, match="already holds 6 steps but steps=5"):
-        fit("simvae", _views(), steps=5, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
-    same = fit("simvae", _views(), steps=6, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+        fit("simvae", group_views(), steps=5, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    same = fit("simvae", group_views(), steps=6, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
     assert len(same.history["loss"]) == 2  # asking for exactly what it holds returns it as it is
 
 
-def test_the_model_cache_tells_steps_apart(tmp_path, monkeypatch):
-    monkeypatch.setenv("SIMVAE_CACHE", "on")
+def test_the_model_cache_tells_steps_apart(model_cache_dir, monkeypatch):
     calls = _adam_steps(monkeypatch)
-    kw = dict(latent_dim=2, seed=0, cache=tmp_path, **FAST)
-    fit("vae", _views(), steps=5, **kw)
-    fit("vae", _views(), steps=6, **kw)  # another length: trained, not taken from the cache
+    kw = dict(latent_dim=2, seed=0, cache=True, **FAST)
+    fit("vae", group_views(), steps=5, **kw)
+    fit("vae", group_views(), steps=6, **kw)  # another length: trained, not taken from the cache
     assert calls["n"] == 11
-    again = fit("vae", _views(), steps=6, **kw)
+    again = fit("vae", group_views(), steps=6, **kw)
     assert again.from_cache and calls["n"] == 11
 
 
@@ -366,7 +377,7 @@ def test_sigma2_has_one_default_read_from_the_loss_signature():
     assert (
         spec.options()["sigma2"].default == inspect.signature(elbo.simvae_elbo).parameters["sigma2"].default
     )
-    trained = fit("simvae", _views(), epochs=1, latent_dim=2, **FAST)
+    trained = fit("simvae", group_views(), epochs=1, latent_dim=2, **FAST)
     assert trained.config.loss_options["sigma2"] == spec.options()["sigma2"].default == 0.15
     assert trained.model.prior_var == pytest.approx(1.0 + 0.15)  # s² + σ², both from the signature
     assert methods.get_method("beta_vae").option_defaults() == {"beta": 4.0}
@@ -387,7 +398,7 @@ def test_sigma2_has_one_default_read_from_the_loss_signature():
 def test_a_wrong_option_type_is_a_type_error_before_any_step(monkeypatch, method, options, match):
     calls = _adam_steps(monkeypatch)
     with pytest.raises(TypeError, match=match):
-        fit(method, _views(), epochs=1, latent_dim=2, **FAST, **options)
+        fit(method, group_views(), epochs=1, latent_dim=2, **FAST, **options)
     assert calls["n"] == 0
 
 
@@ -404,13 +415,13 @@ def test_a_wrong_option_type_is_a_type_error_before_any_step(monkeypatch, method
 )
 def test_a_per_coordinate_sigma2_of_the_wrong_length_or_sign_is_refused(sigma2, match):
     with pytest.raises(ValueError, match=match):
-        fit("simvae", _views(), epochs=1, latent_dim=2, sigma2=sigma2, **FAST)
+        fit("simvae", group_views(), epochs=1, latent_dim=2, sigma2=sigma2, **FAST)
 
 
 def test_a_per_coordinate_sigma2_repeating_one_value_trains_the_scalar_run():
-    scalar = fit("simvae", _views(), epochs=2, latent_dim=2, seed=3, sigma2=0.2, **FAST)
+    scalar = fit("simvae", group_views(), epochs=2, latent_dim=2, seed=3, sigma2=0.2, **FAST)
     for repeated in ([0.2, 0.2], (0.2, 0.2), torch.tensor([0.2, 0.2], dtype=torch.float64)):
-        per = fit("simvae", _views(), epochs=2, latent_dim=2, seed=3, sigma2=repeated, **FAST)
+        per = fit("simvae", group_views(), epochs=2, latent_dim=2, seed=3, sigma2=repeated, **FAST)
         assert per.config.loss_options["sigma2"] == [0.2, 0.2]  # a list of floats: JSON, like the config
         sa, sb = scalar.model.state_dict(), per.model.state_dict()
         assert all(torch.allclose(sa[k], sb[k], rtol=1e-5, atol=1e-6) for k in sa)
@@ -436,7 +447,7 @@ def test_a_per_coordinate_sigma2_reaches_the_loss_and_the_sampler(monkeypatch):
     monkeypatch.setitem(methods.METHODS, "simvae", replace(spec, loss=spy))
     trained = fit(
         "simvae",
-        _views(),
+        group_views(),
         epochs=1,
         latent_dim=2,
         sigma2=torch.tensor([0.1, 0.4]),
@@ -454,19 +465,18 @@ def test_a_per_coordinate_sigma2_reaches_the_loss_and_the_sampler(monkeypatch):
     assert z.var(dim=0) == pytest.approx(torch.tensor([1.1, 2.4]), rel=0.03)
 
 
-def test_a_per_coordinate_sigma2_run_resumes_and_has_its_own_cache_entry(tmp_path, monkeypatch):
-    monkeypatch.setenv("SIMVAE_CACHE", "on")
+def test_a_per_coordinate_sigma2_run_resumes_and_has_its_own_cache_entry(tmp_path, model_cache_dir):
     kw = dict(latent_dim=2, seed=1, **FAST)
-    straight = fit("simvae", _views(), epochs=2, sigma2=[0.1, 0.3], **kw)
-    fit("simvae", _views(), epochs=1, sigma2=[0.1, 0.3], checkpoint_dir=tmp_path / "b", **kw)
-    resumed = fit("simvae", _views(), epochs=2, sigma2=[0.1, 0.3], checkpoint_dir=tmp_path / "b", **kw)
+    straight = fit("simvae", group_views(), epochs=2, sigma2=[0.1, 0.3], **kw)
+    fit("simvae", group_views(), epochs=1, sigma2=[0.1, 0.3], checkpoint_dir=tmp_path / "b", **kw)
+    resumed = fit("simvae", group_views(), epochs=2, sigma2=[0.1, 0.3], checkpoint_dir=tmp_path / "b", **kw)
     sa, sb = straight.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
     with pytest.raises(ValueError, match="loss_options"):
-        fit("simvae", _views(), epochs=3, sigma2=[0.1, 0.4], checkpoint_dir=tmp_path / "b", **kw)
-    first = fit("simvae", _views(), epochs=1, sigma2=[0.1, 0.3], cache=tmp_path / "c", **kw)
-    other = fit("simvae", _views(), epochs=1, sigma2=[0.1, 0.4], cache=tmp_path / "c", **kw)
-    again = fit("simvae", _views(), epochs=1, sigma2=[0.1, 0.3], cache=tmp_path / "c", **kw)
+        fit("simvae", group_views(), epochs=3, sigma2=[0.1, 0.4], checkpoint_dir=tmp_path / "b", **kw)
+    first = fit("simvae", group_views(), epochs=1, sigma2=[0.1, 0.3], cache=True, **kw)
+    other = fit("simvae", group_views(), epochs=1, sigma2=[0.1, 0.4], cache=True, **kw)
+    again = fit("simvae", group_views(), epochs=1, sigma2=[0.1, 0.3], cache=True, **kw)
     assert not first.from_cache and not other.from_cache and again.from_cache
     assert again.model.prior_var == pytest.approx([1.1, 1.3])
 
@@ -475,11 +485,11 @@ def test_a_checkpoint_holding_only_the_given_options_still_resumes(tmp_path):
     """Checkpoints written before the defaults were stored in the configuration hold only what was given."""
     from simvae_core.learning.checkpoint import save_checkpoint
 
-    straight = fit("simvae", _views(), epochs=2, latent_dim=2, seed=1, **FAST)
-    fit("simvae", _views(), epochs=1, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    straight = fit("simvae", group_views(), epochs=2, latent_dim=2, seed=1, **FAST)
+    fit("simvae", group_views(), epochs=1, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
     state = load_checkpoint(tmp_path / "last.pt")
     state["config"]["loss_options"] = {"sigma2": 0.15}  # what the registry's defaults used to give
     save_checkpoint(tmp_path / "last.pt", state)
-    resumed = fit("simvae", _views(), epochs=2, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
+    resumed = fit("simvae", group_views(), epochs=2, latent_dim=2, seed=1, checkpoint_dir=tmp_path, **FAST)
     sa, sb = straight.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
