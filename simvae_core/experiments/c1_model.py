@@ -14,8 +14,8 @@ an optimisation against its closed-form optimum, or a property that holds by con
   :func:`mi_checks`, :func:`elbo_term_checks`, :func:`elbo_bound_checks`, :func:`softmax_checks`,
   :func:`authors_checks`
 - :func:`record`                 records a table of checks in a :class:`~simvae_core.claims.ClaimBook`
-- figures: :func:`draw_graphical_model`, :func:`draw_groups`, :func:`draw_mutual_information`,
-  :func:`draw_softmax`, :func:`draw_entropy_weight`
+- figures: :func:`draw_graphical_model`, :func:`draw_groups`, :func:`draw_monte_carlo`,
+  :func:`draw_mutual_information`, :func:`draw_softmax`, :func:`draw_entropy_weight`
 
 Runners take ``stream``: a function ``k -> torch.Generator`` of independent seeded streams (the run's
 ``run.generator``), so a runner reads nothing but its arguments. They compute in float64 (closed forms
@@ -56,6 +56,7 @@ __all__ = [
     "draw_entropy_weight",
     "draw_graphical_model",
     "draw_groups",
+    "draw_monte_carlo",
     "draw_mutual_information",
     "draw_softmax",
     "elbo_bound_checks",
@@ -805,3 +806,21 @@ def draw_entropy_weight(ax: Any, optimum: pd.DataFrame) -> None:
         ylabel=r"optimal posterior variance $v^\ast$",
     )
     ax.legend(fontsize=8)
+
+
+def draw_monte_carlo(ax: Any, *checks: pd.DataFrame) -> None:
+    """Every check of the ``checks`` tables whose tolerance the run sets (Monte Carlo: 5 standard errors),
+    as its difference from the closed form in units of that margin, inside the band ±1 it must stay in."""
+    from .plots import margin
+
+    mc = pd.concat(checks, ignore_index=True)
+    mc = mc[mc.margin.notna()]
+    scaled = (mc.value - mc.reference) / mc.margin
+    ax.plot(range(len(mc)), scaled, "o", color="k", ms=4)
+    margin(ax, 0.0, 1.0, "within", label="margin: ±5 Monte Carlo SE")
+    ax.set_xticks(
+        range(len(mc)), [c.removeprefix("C1.") for c in mc.claim], rotation=30, ha="right", fontsize=7
+    )
+    ax.set_ylabel("(estimate − closed form) / margin")
+    ax.set_ylim(-1.5, 1.5)
+    ax.legend(fontsize=8, loc="upper right")
