@@ -75,7 +75,7 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     trained = fit(
         args.method,
         args.data,
-        epochs=args.epochs,
+        **({"steps": args.steps} if args.steps is not None else {"epochs": args.epochs or 10}),
         latent_dim=args.latent_dim,
         seed=args.seed,
         checkpoint_dir=out,
@@ -171,7 +171,9 @@ def _parser() -> argparse.ArgumentParser:
         help="simvae, vae, beta_vae, cr_vae, simclr, vicreg, moco, ... (see README)",
     )
     train.add_argument("--data", required=True, help="dataset name, e.g. fashion_mnist, mnist5k, digits")
-    train.add_argument("--epochs", type=int, default=10, help="passes over the training split")
+    length = train.add_mutually_exclusive_group()
+    length.add_argument("--epochs", type=int, default=None, help="passes over the training split (10)")
+    length.add_argument("--steps", type=int, default=None, help="optimisation steps instead of epochs")
     train.add_argument("--latent-dim", type=int, default=10, help="dimension of the representation")
     train.add_argument("--seed", type=int, default=0, help="the one seed behind every random draw")
     train.add_argument("--out", required=True, help="run folder (checkpoint last.pt and metrics.json)")

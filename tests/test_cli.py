@@ -147,3 +147,13 @@ def test_the_simvae_console_script_is_installed_and_fast():
     assert "simvae train" in out and time.perf_counter() - start < 10
     same = subprocess.run([sys.executable, "-m", "simvae_core", "--version"], capture_output=True, text=True)
     assert same.returncode == 0 and same.stdout.strip().startswith("simvae ")
+
+
+def test_train_takes_a_length_in_steps_or_epochs_not_both(tmp_path, capsys):
+    argv = ["train", "--method", "simvae", "--data", "digits", "--latent-dim", "4", "--no-progress"]
+    assert main([*argv, "--steps", "3", "--out", str(tmp_path / "a")]) == 0
+    metrics = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    assert metrics["config"]["steps"] == 3 and metrics["config"]["epochs"] == 1
+    with pytest.raises(SystemExit):
+        main([*argv, "--steps", "3", "--epochs", "2", "--out", str(tmp_path / "b")])
+    assert "not allowed with argument" in capsys.readouterr().err
