@@ -80,6 +80,9 @@ def test_last_fifth_is_the_change_between_four_fifths_and_the_end():
     out = c2.last_fifth(curves, "v")
     assert out.iloc[0]["change"] == pytest.approx(-0.1)
     assert out.iloc[0]["before"] == 3.0
+    two = pd.concat([curves, curves.assign(seed=0, v=curves["v"] + 1)])
+    assert c2.per_seed(two, "v") == [3.9, 2.9]
+    assert c2.per_seed(two, "v", step=0) == [10.0, 9.0]
 
 
 def test_linear_optima_match_their_closed_forms():

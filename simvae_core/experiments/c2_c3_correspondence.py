@@ -57,6 +57,7 @@ __all__ = [
     "content_style_groups",
     "last_fifth",
     "linear_optima_error",
+    "per_seed",
     "posterior_curves",
     "posterior_scores",
     "references",
@@ -465,6 +466,19 @@ def last_fifth(curves: pd.DataFrame, value: str, by: Sequence[str] = ()) -> pd.D
             {**dict(zip([*by, "seed"], key, strict=True)), "end": end, "before": then, "change": end - then}
         )
     return pd.DataFrame(rows)
+
+
+def per_seed(curves: pd.DataFrame, value: str, step: str | int = "end", **where: Any) -> list[float]:
+    """``value`` of the rows matching ``where`` (column = value), one per seed in seed order: at the last
+    step of each seed's run (``step="end"``) or at ``step`` (0: the untrained network)."""
+    part = curves
+    for column, wanted in where.items():
+        part = part[part[column] == wanted]
+    if step == "end":
+        part = part[part["step"] == part.groupby("seed")["step"].transform("max")]
+    else:
+        part = part[part["step"] == step]
+    return [float(v) for v in part.sort_values("seed")[value]]
 
 
 def linear_optima_error(seed: int = 0) -> tuple[float, pd.DataFrame]:
