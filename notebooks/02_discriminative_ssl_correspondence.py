@@ -71,21 +71,18 @@ run = sc.start_run(
     "02_discriminative_ssl_correspondence", profile=profile, seed=seed, overrides=overrides, sizes=c2.SIZES
 )
 S, book, clock = run.sizes, run.claims(c2.SPEC), Clock()
-book.describe_budget(
-    f"{S.n_seeds} seeds; clusters: {S.steps} steps, style: {S.style_steps} steps, of {S.batch_size} groups × "
-    f"2 views on {S.n_groups} groups; posterior: {S.posterior_steps} steps on {S.n_pairs} pairs; other "
-    f"methods: {S.secondary_steps} steps, {S.secondary_seeds} seed(s), reported"
-)
+book.describe_budget(c2.budget(S))
 sphere = c2.sphere_groups(S.n_groups, run.generator(1))
 pairs = c2.anchor_pairs(S.n_pairs, run.generator(2))
 blocks = c2.content_style_groups(S.n_groups, run.generator(3))
 
 # %% [markdown]
-# ## 1 · (C2) The views cluster by group, but not always better than x does
+# ## 1 · (C2) Do the views cluster by group, and better than x does?
 #
-# **Take-away.** Trained on groups of views, SimCLR identifies the group of a new view far better than
-# chance and better than the raw observations. Whether a representation recovers the content $y$ better
-# than $x$ itself is a separate question, and the answer differs by method.
+# **Take-away.** "Clusters by group" has an operational meaning: given a new view, name its group. Chance
+# is a straw man here. The raw observations already carry everything the latents do, so the yardstick is
+# raw $x$, and a representation earns the claim only by beating it. Identifying groups and recovering the
+# content $y$ are separate questions; the reading below answers both for each primary method.
 #
 # **Data.** The SSL model on the sphere: $y \sim U(S^7)$, $z_j \mid y \sim \mathrm{vMF}(y, \kappa = 50)$,
 # observed through a fixed random injective MLP, $x_j = g(z_j)$ (the mixing of von Kügelgen et al. 2021).
@@ -99,6 +96,11 @@ blocks = c2.content_style_groups(S.n_groups, run.generator(3))
 # R² of $y$ from one held-out view exceeds raw $x$'s by more than 0.05 (`C2.r2y_vs_raw.*`). Negative
 # control: SimCLR's network at initialisation, through the NCC check. The seven other methods (MoCo,
 # InstDisc, Barlow Twins, BYOL, SimSiam, DINO, SwAV) are reported with intervals, without claims.
+#
+# **Experiment.** Each method trains on the pool for the same number of steps, with no projection head
+# (the loss acts on the representation; notebook 04 studies the head). At evenly spaced checkpoints the
+# runner scores the held-out views; step 0 is the same network at its initialisation, which is the
+# negative control. The table below gives the two references.
 
 # %%
 clusters = c2.cluster_curves(
@@ -135,11 +137,13 @@ book.reading(
 # %% [markdown]
 # The figure shows the final scores of every method (bars: mean and 95 % interval over seeds; dots: the
 # seeds), with raw $x$ (solid) and the claims' margins above it (dashed). The methods right of SimVAE had
-# a smaller budget and no claim.
+# a smaller budget (fewer steps and seeds, see the budget line of the verdicts) and no claim: their bars
+# say where each method stands, not whether it beats $x$. SimVAE fits $p(x \mid z)$ as well as the
+# grouping, so it spends capacity on reconstructing $x$; the discriminative methods spend all of it on
+# telling groups apart.
 
 # %% tags=["hide-input"]
-final = pd.concat([clusters, others])
-final = final[final["step"] == final.groupby(["method", "seed"])["step"].transform("max")]
+final = c2.at_end(pd.concat([clusters, others]))
 names = {m: label(m) for m in final["method"].unique()}
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
 for ax, col, cid in zip(axes, ("NCC", "R2_y"), ("C2.ncc_vs_raw.simclr", "C2.r2y_vs_raw.simclr"), strict=True):
@@ -163,6 +167,10 @@ run.savefig(fig, "clusters_vs_raw")
 # SimCLR (no head) at τ = 1/κ learns $\operatorname{softmax}_i(f(\tilde x)^\top f(x_i)/\tau)$, which has
 # exactly this form when $f$ inverts $g$ up to a rotation. Pairs are drawn fresh enough that the network
 # cannot memorise them.
+#
+# **Why a plateau.** A fixed, short budget cannot tell "SimCLR does not reach the posterior" from "SimCLR
+# has not reached it yet". So the primary is decided only at a plateau, which is itself a declared claim
+# and the primary's premise: if the TV still moves, the primary reads *not decidable*.
 #
 # **Claims.** The primary `C2.posterior.tv_target`: the total variation (TV) between the two softmaxes
 # over K = 64 candidates lies within 0.15 of 0, the value at the InfoNCE optimum (at most 15 % of the
@@ -196,7 +204,9 @@ book.reading(
 
 # %% [markdown]
 # The curve is the TV over training (mean and 95 % band over seeds; step 0 is the untrained network),
-# with the primary's tolerance: the shaded band ±0.15 around 0 is where the claim would hold.
+# with the primary's tolerance: the shaded band ±0.15 around 0 is where the claim would hold. The second
+# curve reads the same trained network at 2τ: the gap between the two curves is what a factor-2 error in
+# the temperature costs, and why the margin can see it.
 
 # %% tags=["hide-input"]
 curve = posterior.melt(["seed", "step"], ["TV", "TV_2tau"], var_name="read at", value_name="TV to Bayes")
@@ -239,8 +249,7 @@ style = c2.style_curves(
     batch_size=S.batch_size, checkpoints=S.checkpoints, clock=clock,
 )  # fmt: skip
 style["run"] = style["method"].map(label) + ", d = " + style["d"].astype(str)
-gap = style[style["d"] == 5].pivot_table("per_view", ["seed", "step"], "method").reset_index()
-gap["gap"] = gap["simvae"] - gap["simclr"]
+gap = c2.style_gap(style)  # SimVAE − SimCLR per-view R² at d = 5, per seed and step
 display(c2.references(blocks).set_index("method").round(3))
 
 # %%
@@ -271,6 +280,10 @@ book.reading(
 )
 
 # %% [markdown]
+# **How to read the leak.** A "supported" leak claim does not contradict the primary: it qualifies it.
+# Von Kügelgen et al.'s guarantee is for d equal to the content dimension, and the answer for C3 below
+# lists the leak as a declared qualification when it is found.
+#
 # Left: the per-view style kept over training (mean and 95 % band over seeds; step 0 is the untrained
 # network), with SimCLR's final value at d = 5 (solid) and the primary's margin above it (dashed). Right:
 # the three parts at the end of training, per run.
@@ -282,7 +295,7 @@ plots.claim_margin(axes[0], book["C3.per_view.d5"])
 axes[0].set_ylabel("per-view style R² (ε₄ − ε₅)")
 axes[0].set_xlabel("optimisation step")
 axes[0].legend(fontsize=8)
-end = style[style["step"] == style["step"].max()].melt(["run", "seed"], ["content", "shared", "per_view"])
+end = c2.at_end(style, ["run"]).melt(["run", "seed"], ["content", "shared", "per_view"])
 plots.bars(axes[1], end, "variable", "value", "run")
 axes[1].set_ylabel("R² at the end of training")
 axes[1].legend(fontsize=8)
@@ -290,6 +303,9 @@ run.savefig(fig, "style_parts")
 
 # %% [markdown]
 # ## 4 · (C3) The closed form: linear encoders on Gaussian views
+#
+# **Take-away.** The same ordering holds exactly where everything can be computed: a contrastive optimum
+# keeps directions by how much the views share them, a generative optimum by their variance.
 #
 # With linear encoders and Gaussian views, $x_j = A\,[c;\, s_0 + e_j] + n_j$ (D = 20, content in
 # $\mathbb R^3$, shared style variance a², per-view style variance b² = 1, noise σ_n² = 0.1), the optima
@@ -305,16 +321,36 @@ book.check("C3.linear.population_optima", error, 0.0, detail="7 closed-form cell
 display(optima.round(4))
 
 # %% [markdown]
+# Each row of the table is one setting (a² and the number of directions k kept); the columns give the
+# population R² of content and style at each optimum. With k = 3 the spectral encoder keeps the content and
+# no style; probabilistic PCA, ranked by variance, keeps the style instead. Only with k = 6 does the
+# contrastive optimum reach the style, and only when a² > 0, that is when the views share it.
+
+# %% [markdown]
 # ## 5 · What the evaluation cost
 #
 # Every statistic above is computed at the checkpoints of the runs it evaluates (probes, nearest
-# centroids, posteriors); the clock splits the seconds between training and evaluation.
+# centroids, posteriors); the clock splits the seconds between training and evaluation. Evaluation should
+# cost no more than the training it evaluates: ridge probes are solved in closed form, nearest centroids
+# and the posterior softmaxes are single matrix products.
 
 # %%
 display(clock.table().round(1))
 book.reading("Evaluation took {ratio:.2f} × the time of the training it evaluates.", ratio=clock.ratio())
 
 # %% [markdown]
+# ## What this notebook leaves out
+#
+# - **Images.** The earlier version compared SimVAE with SimCLR and VICReg on Fashion-MNIST with three
+#   seeds and a budget far from the authors'; that comparison now lives in notebook 05, at its own budget.
+# - **CLIP and the multimodal block model.** Dropped: two modalities need their own design to be decided
+#   at ten seeds within this notebook's budget.
+# - **Collapse statistics such as RankMe.** InfoNCE keeps its embedding spread on the sphere by design, so
+#   a rank statistic says nothing about the within-group collapse C3 is about; ρ_w and the per-view probe
+#   measure that collapse directly.
+# - **The identifiability result of Zimmermann et al.** They train for 300 000 steps; the plateau here is
+#   the plateau of this budget, and the answer's "settle" line says what would go further.
+#
 # ## Verdicts
 #
 # The answers for C2 and C3 and the table of every claim, all from this run; `verdicts.json` and the

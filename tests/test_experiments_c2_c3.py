@@ -83,6 +83,17 @@ def test_last_fifth_is_the_change_between_four_fifths_and_the_end():
     two = pd.concat([curves, curves.assign(seed=0, v=curves["v"] + 1)])
     assert c2.per_seed(two, "v") == [3.9, 2.9]
     assert c2.per_seed(two, "v", step=0) == [10.0, 9.0]
+    assert list(c2.at_end(two, by=[])["v"]) == [2.9, 3.9]
+
+
+def test_style_gap_is_simvae_minus_simclr_per_seed_and_step():
+    rows = [
+        {"method": m, "d": d, "seed": 0, "step": 10, "per_view": v}
+        for m, d, v in (("simvae", 5, 0.5), ("simclr", 5, 0.2), ("simclr", 10, 0.9))
+    ]
+    gap = c2.style_gap(pd.DataFrame(rows))
+    assert gap["gap"].tolist() == pytest.approx([0.3])
+    assert "10 seeds" in c2.budget(c2.SIZES.resolve("default"))
 
 
 def test_linear_optima_match_their_closed_forms():

@@ -52,6 +52,8 @@ __all__ = [
     "Pairs",
     "Sizes",
     "anchor_pairs",
+    "at_end",
+    "budget",
     "cluster_curves",
     "cluster_scores",
     "content_style_groups",
@@ -62,6 +64,7 @@ __all__ = [
     "posterior_scores",
     "references",
     "sphere_groups",
+    "style_gap",
     "style_curves",
     "style_scores",
 ]
@@ -479,6 +482,28 @@ def per_seed(curves: pd.DataFrame, value: str, step: str | int = "end", **where:
     else:
         part = part[part["step"] == step]
     return [float(v) for v in part.sort_values("seed")[value]]
+
+
+def at_end(curves: pd.DataFrame, by: Sequence[str] = ("method",)) -> pd.DataFrame:
+    """The rows of each run's last checkpoint (one per ``by`` × seed)."""
+    last = curves.groupby([*by, "seed"])["step"].transform("max")
+    return curves[curves["step"] == last]
+
+
+def style_gap(curves: pd.DataFrame, value: str = "per_view", d: int = N_CONTENT) -> pd.DataFrame:
+    """SimVAE − SimCLR on ``value`` at dimension ``d``, per seed and step (columns seed, step, gap)."""
+    wide = curves[curves["d"] == d].pivot_table(value, ["seed", "step"], "method").reset_index()
+    return wide.assign(gap=wide["simvae"] - wide["simclr"])[["seed", "step", "gap"]]
+
+
+def budget(sizes: Sizes) -> str:
+    """What a run of these sizes spends, for ``book.describe_budget``."""
+    s = sizes
+    return (
+        f"{s.n_seeds} seeds; clusters: {s.steps} steps, style: {s.style_steps} steps, of {s.batch_size} "
+        f"groups × 2 views on {s.n_groups} groups; posterior: {s.posterior_steps} steps on {s.n_pairs} "
+        f"pairs; other methods: {s.secondary_steps} steps, {s.secondary_seeds} seed(s), reported"
+    )
 
 
 def linear_optima_error(seed: int = 0) -> tuple[float, pd.DataFrame]:
