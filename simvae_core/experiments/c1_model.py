@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import sympy as sp
@@ -44,6 +45,7 @@ from ..specs.c1_model import (
     SPEC,
 )
 from ..theory import ssl_model as ssl
+from .plots import image_grid, margin
 
 __all__ = [
     "SIZES",
@@ -693,8 +695,6 @@ def optimal_posterior_variance(
 # ---------------------------------------------------------------------------------------------- figures
 def draw_graphical_model(ax: Any) -> None:
     """The plate diagram y → z_j → x_j, j = 1..J, inside a plate of groups."""
-    import matplotlib.pyplot as plt
-
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 5)
     ax.axis("off")
@@ -720,8 +720,6 @@ def draw_graphical_model(ax: Any) -> None:
 
 def draw_groups(fig: Any, samples: GroupSamples) -> None:
     """Left: 2-d latents of 12 groups with their y (×); right: rendered views, one group per row."""
-    from .plots import image_grid
-
     left, right = fig.subfigures(1, 2, width_ratios=[1, 1.45])
     ax = left.subplots()
     for z, y in zip(samples.latent.z, samples.latent.y, strict=True):
@@ -756,8 +754,6 @@ def draw_mutual_information(ax: Any, mi: pd.DataFrame, d: int = 10) -> None:
 
 def draw_softmax(axes: Any, result: SoftmaxResult) -> None:
     """Cross-entropy against τ/σ² with the argmin's margin; reliability curves; ECE per τ with its margin."""
-    from .plots import margin
-
     ce, rel = result.cross_entropy, result.reliability
     axes[0].plot(ce.ratio, ce.nll)
     axes[0].axvspan(2**-0.1, 2**0.1, color="k", alpha=0.1, lw=0, label="margin: one grid step")
@@ -811,8 +807,6 @@ def draw_entropy_weight(ax: Any, optimum: pd.DataFrame) -> None:
 def draw_monte_carlo(ax: Any, *checks: pd.DataFrame) -> None:
     """Every check of the ``checks`` tables whose tolerance the run sets (Monte Carlo: 5 standard errors),
     as its difference from the closed form in units of that margin, inside the band ±1 it must stay in."""
-    from .plots import margin
-
     mc = pd.concat(checks, ignore_index=True)
     mc = mc[mc.margin.notna()]
     scaled = (mc.value - mc.reference) / mc.margin
