@@ -298,3 +298,16 @@ def test_book_from_a_plain_folder(book, browser):
     assert theme_css, state["css"]
     assert state["maths"] and state["typeset"] >= state["maths"]
     assert browser.execute_script("return getComputedStyle(document.body).fontFamily") != "Times New Roman"
+
+
+def test_plumbing_cells_are_hidden_in_the_book(book):
+    """A code cell tagged ``hide-input`` in an executed notebook shows its output with its input folded
+    away (MyST-NB's collapsed ``details`` above the output), so a notebook reads as prose."""
+    checked = 0
+    for page in book.staged.notebooks.values():
+        source = json.loads((book.html.parent / "src" / page).read_text())
+        tagged = sum("hide-input" in c.get("metadata", {}).get("tags", []) for c in source["cells"])
+        html = (book.html / page).with_suffix(".html").read_text()
+        assert html.count('class="hide above-input"') == tagged, page
+        checked += tagged
+    assert checked > 0, "no notebook tags a plumbing cell hide-input"
