@@ -351,3 +351,119 @@ def mi_explorer(sigma2: float = 0.1, s2: float = 1.0, K: int = 64, d: int = 8) -
         values={"sigma2": sigma2, "s2": s2, "K": K, "d": d},
         controls={"sigma2": _SIGMA2, "s2": {**_SIGMA2, "label": "s²"}, "K": _K, "d": _D},
     )
+
+
+# ------------------------------------------------------------------------------------- linear head (04)
+
+R_GRID = torch.linspace(0.02, 0.98, 49, dtype=torch.float64)  # style view-correlations for the ρ_w curves
+CONTENT_R, CONTENT_S = 0.9, 1.0  # the content features: nearly shared by the views, unit variance
+
+
+@dataclass
+class HeadState:
+    r: float  # view correlation of the style features
+    s: float  # variance of the style features
+    n_style: int
+    n_content: int
+    pre: dict[str, float]  # std of one content / style feature before the head, (r s)^¼
+    post: dict[str, float]  # after the head, √r
+    rho_x: float  # within-group spread ρ_w of the input, of h and of g(h) (views J → ∞)
+    rho_h: float
+    rho_g: float
+    r_grid: torch.Tensor
+    rho_x_grid: torch.Tensor
+    rho_h_grid: torch.Tensor
+    rho_g_grid: torch.Tensor
+
+
+_VARIANCE = {  # a feature's variance in each representation, from its variance s and view correlation r
+    "x": lambda r, s: s,
+    "h": lambda r, s: (r * s) ** 0.5,  # std (r s)^¼ before the head
+    "g(h)": lambda r, s: r,  # std √r after it
+}
+
+
+def _head_rho(r: Any, s: float, n_style: int, n_content: int, where: str) -> Any:
+    """ρ_w = Σ_i v_i (1 − r_i) / Σ_i v_i over the content and style features (``r``: the style features'
+    view correlation, a number or a tensor), ``v_i`` the feature's variance in ``where``."""
+    vc = n_content * _VARIANCE[where](CONTENT_R, CONTENT_S)
+    vs = n_style * _VARIANCE[where](r, s)
+    return (vc * (1 - CONTENT_R) + vs * (1 - r)) / (vc + vs)
+
+
+def head_state(r: float = 0.3, s: float = 1.0, n_style: int = 4, n_content: int = 4) -> HeadState:
+    """The optimum of the two-layer linear head under the spectral contrastive loss (notebook 04, §1):
+    a feature of variance s whose two views correlate r has std ``(r s)^¼`` before the head and ``√r``
+    after it. With a feature's views written ``√r y + √(1 − r) ε`` its within-group share is ``1 − r``,
+    so the spread of a representation is the variance-weighted mean ``ρ_w = Σ v_i (1 − r_i) / Σ v_i``:
+    the input weighs features by s, h by √(r s), g(h) by r. Content features: r = 0.9, s = 1."""
+    _check("r", r, 0.01, 0.99)
+    _check("s", s, 1e-3, 100)
+    _check("n_style", n_style, 1, 64, integer=True)
+    _check("n_content", n_content, 1, 64, integer=True)
+    rho = {w: _head_rho(R_GRID, s, n_style, n_content, w) for w in _VARIANCE}
+    at = {w: float(_head_rho(r, s, n_style, n_content, w)) for w in _VARIANCE}
+    return HeadState(
+        r=float(r),
+        s=float(s),
+        n_style=n_style,
+        n_content=n_content,
+        pre={"content": (CONTENT_R * CONTENT_S) ** 0.25, "style": (r * s) ** 0.25},
+        post={"content": math.sqrt(CONTENT_R), "style": math.sqrt(r)},
+        rho_x=at["x"],
+        rho_h=at["h"],
+        rho_g=at["g(h)"],
+        r_grid=R_GRID.clone(),
+        rho_x_grid=rho["x"],
+        rho_h_grid=rho["h"],
+        rho_g_grid=rho["g(h)"],
+    )
+
+
+def draw_head(state: HeadState, axes: Any) -> None:
+    """Left: a content and a style feature's std before and after the head. Right: ρ_w of x, h and g(h)
+    against the style features' view correlation r, at the current r."""
+    left, right = axes
+    left.clear()
+    right.clear()
+    for k, (where, stds, colour) in enumerate(
+        (("h (before)", state.pre, "C0"), ("g(h) (after)", state.post, "C3"))
+    ):
+        left.bar([k * 0.4, 1 + k * 0.4], [stds["content"], stds["style"]], 0.38, color=colour, label=where)
+    left.set_xticks([0.2, 1.2], ["content (r = 0.9)", f"style (r = {state.r:.2f}, s = {state.s:.2g})"])
+    left.set_ylabel("std of the feature")
+    left.set_title(
+        f"style / content: {state.pre['style'] / state.pre['content']:.2f} before, "
+        f"{state.post['style'] / state.post['content']:.2f} after"
+    )
+    left.legend(fontsize="small")
+    for grid, label, colour in (
+        (state.rho_x_grid, "x (input)", "k"),
+        (state.rho_h_grid, "h = W₁x", "C0"),
+        (state.rho_g_grid, "g(h) = W₂W₁x", "C3"),
+    ):
+        right.plot(state.r_grid.numpy(), grid.numpy(), color=colour, label=label)
+    right.axvline(state.r, color="grey", lw=0.8)
+    right.set_xlabel("view correlation r of the style features")
+    right.set_ylabel("within-group spread ρ_w")
+    right.set_title(f"ρ_w: x {state.rho_x:.2f}, h {state.rho_h:.2f}, g(h) {state.rho_g:.2f}")
+    right.legend(fontsize="small")
+
+
+def head_explorer(r: float = 0.3, s: float = 1.0, n_style: int = 4) -> Explorer:
+    """The linear head's closed form with sliders for the style features' r, s and number (notebook 04)."""
+    return Explorer(
+        compute=head_state,
+        draw=draw_head,
+        values={"r": r, "s": s, "n_style": n_style},
+        controls={
+            "r": {
+                "kind": "options",
+                "options": [round(v, 2) for v in torch.linspace(0.05, 0.95, 19).tolist()],
+                "label": "r",
+            },
+            "s": {"kind": "log", "min": -1, "max": 1, "label": "s"},
+            "n_style": {"kind": "int", "min": 1, "max": 16, "label": "# style"},
+        },
+        ncols=2,
+    )
