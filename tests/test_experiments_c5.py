@@ -59,6 +59,9 @@ def test_head_spread_tables_and_the_heads_they_measure():
     assert curve.groupby("seed")["step"].max().eq(6).all()
     assert np.allclose(curve["spread_excess"], curve["rho_w g_rand(h)"] - curve["rho_w g(h)"])
     assert clock.seconds["train"] > 0 and clock.seconds["eval"] > 0
+    wide = c5.by_where(final, "rho_w")
+    assert list(wide.columns) == list(c5.WHERE) and list(wide.index) == [0, 1]
+    assert "2 seeds" in c5.budget(c5.SIZES.resolve("smoke"))
     # the trained head is the network's own head; a random head equals the head at initialisation
     trained = train_on_groups(
         "simclr",
@@ -78,7 +81,7 @@ def test_head_spread_tables_and_the_heads_they_measure():
 
 
 def test_weight_share_starts_near_half_and_leaves_the_noisy_inputs_under_strong_noise():
-    table = c5.weight_share([0], steps=600, noises=(0.0, 1.5))
+    table = c5.weight_share([0], steps=1000, noises=(0.0, 1.5))
     assert table["share_init"].between(0.35, 0.65).all()
     # the share at initialisation is recomputed from the seed: one step at a negligible rate keeps it
     tiny = collapse.augmentation_collapse((0.0,), steps=1, lr=1e-12, seed=0)

@@ -35,18 +35,21 @@ import torch.nn.functional as F
 from ..analysis import collapse, geometry, heads
 from ..analysis.probes import group_split_probe
 from ..notebook.sizes import RunSizes, SizeTable
-from ..specs.c5_projection_head import SPEC
+from ..specs.c5_projection_head import M_CONTENT, SPEC
 from ..theory import linear as linear_theory
 from ..theory.generators import make_decoder
 from .common import Clock, encode_views, train_on_groups
 
 __all__ = [
     "HEAD",
+    "M_CONTENT",
     "METHOD_OPTIONS",
     "SIZES",
     "SPEC",
     "Sizes",
     "Views",
+    "budget",
+    "by_where",
     "content_style_views",
     "head_spread",
     "image_head",
@@ -89,7 +92,7 @@ SIZES = SizeTable(
         batch_size=64,
         n_curve=5,
         gd_steps=20_000,
-        toy_steps=300,
+        toy_steps=1000,
         image_seeds=2,
         n_images=256,
         image_steps=40,
@@ -119,6 +122,21 @@ SIZES = SizeTable(
         image_steps=3000,
     ),
 )
+
+
+def budget(sizes: Sizes) -> str:
+    """The run's budget in one line (shown beside every answer)."""
+    return (
+        f"synthetic: {sizes.steps} steps of {sizes.batch_size} groups × 2 views on {sizes.n_groups} groups, "
+        f"{sizes.n_seeds} seeds; E13 toy: {sizes.toy_steps} SGD steps, {sizes.n_seeds} seeds; Fashion-MNIST "
+        f"(14 × 14, rotated views): {sizes.image_steps} steps on {sizes.n_images} images, "
+        f"{sizes.image_seeds} seeds"
+    )
+
+
+def by_where(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``column`` of a runner's final table as seeds × where (h, g(h), g_rand(h), g_rand2(h))."""
+    return table.pivot(index="seed", columns="where", values=column)[list(WHERE)]
 
 
 # --------------------------------------------------------------------------------------- linear head
@@ -293,8 +311,10 @@ def weight_share(
     trained by InfoNCE, Gaussian view noise of std ``noise`` on the last 8 of 16 input coordinates. One row
     per seed × noise: the share of ``‖W‖²_F`` on the noisy inputs at initialisation (≈ ½) and after
     training, and RankMe of the trained embedding (reported). The learning rate keeps the gradient-flow
-    time of the authors' 10 000 steps at 1e-3."""
+    time of the authors' 10 000 steps at 1e-3, up to 1e-2 (larger rates diverge): ≥ 1 000 steps."""
     clock = clock or Clock()
+    if steps < 1000:
+        raise ValueError(f"weight_share needs at least 1000 steps (lr ≤ 1e-2), got {steps}")
     lr = 1e-3 * 10_000 / steps
     rows = []
     for seed in seeds:
@@ -302,7 +322,7 @@ def weight_share(
             res = collapse.augmentation_collapse(noises, steps=steps, lr=lr, seed=seed)
         with clock("eval"):
             init = _init_share(res)
-            for k, noise in enumerate(res.noise):
+            for k, noise in enumerate(noises):  # as given: res.noise holds them in float32
                 rows.append(
                     {
                         "seed": seed,

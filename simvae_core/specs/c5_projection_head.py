@@ -218,4 +218,5 @@ SPEC = NotebookSpec(
             "with the standard augmentations",
         ),
     ),
+    constants={"4.2": "a section number of Chen et al. 2020 (§4.2)"},
 )
