@@ -120,7 +120,7 @@ for m in c2.PRIMARY:
     book.check(f"C2.ncc_vs_raw.{m}", c2.per_seed(clusters, "NCC", method=m), raw["NCC"])
     book.check(f"C2.r2y_vs_raw.{m}", c2.per_seed(clusters, "R2_y", method=m), raw["R2_y"])
 untrained_ncc = c2.per_seed(clusters, "NCC", step=0, method="simclr")
-book.check("C2.ncc_vs_raw.untrained", untrained_ncc, raw["NCC"])
+control = book.check("C2.ncc_vs_raw.untrained", untrained_ncc, raw["NCC"])
 
 # %%
 book.reading(
@@ -130,8 +130,12 @@ book.reading(
     "({c[C2.ncc_vs_raw.vicreg].outcome}), SimVAE {c[C2.ncc_vs_raw.simvae].value} "
     "({c[C2.ncc_vs_raw.simvae].outcome}). Against raw x's R²(y) of {raw_r2:.3f}: SimCLR "
     "{c[C2.r2y_vs_raw.simclr]}, VICReg {c[C2.r2y_vs_raw.vicreg]}, SimVAE {c[C2.r2y_vs_raw.simvae]}. "
-    "SimCLR's untrained network (negative control): {c[C2.ncc_vs_raw.untrained]}.",
+    "SimCLR's untrained network (negative control): {c[C2.ncc_vs_raw.untrained]}. Over the last fifth "
+    "of training the mean NCC moved by {m[simclr]:+.3f} (SimCLR), {m[vicreg]:+.3f} (VICReg) and "
+    "{m[simvae]:+.3f} (SimVAE): these secondary claims have no plateau premise, so read them as the "
+    "state at this budget.",
     raw=raw["NCC"], n=S.n_groups, truth=ref.loc["true latents", "NCC"], raw_r2=raw["R2_y"],
+    m=c2.last_fifth(clusters, "NCC", ["method"]).groupby("method")["change"].mean(),
 )  # fmt: skip
 
 # %% [markdown]
@@ -175,7 +179,7 @@ run.savefig(fig, "clusters_vs_raw")
 # **Claims.** The primary `C2.posterior.tv_target`: the total variation (TV) between the two softmaxes
 # over K = 64 candidates lies within 0.15 of 0, the value at the InfoNCE optimum (at most 15 % of the
 # probability mass moved). Its premise `C2.posterior.plateau`: over the last fifth of training the TV
-# moves by less than 0.01. Secondary: training lowers the TV by more than 0.05 against the untrained
+# moves by less than 0.02. Secondary: training lowers the TV by more than 0.05 against the untrained
 # network (`C2.posterior.tv_gain`). Negative control: the same trained softmax read at twice the matched
 # temperature, through the primary's check (a factor-2 error in τ must be visible).
 
@@ -189,7 +193,7 @@ book.check("C2.posterior.plateau", plateau["change"].tolist(), 0.0)
 tv = c2.per_seed(posterior, "TV")
 book.check("C2.posterior.tv_target", tv, 0.0)
 book.check("C2.posterior.tv_gain", tv, c2.per_seed(posterior, "TV", step=0))
-book.check("C2.posterior.tv_target.2tau", c2.per_seed(posterior, "TV_2tau"), 0.0)
+control = book.check("C2.posterior.tv_target.2tau", c2.per_seed(posterior, "TV_2tau"), 0.0)
 
 # %%
 book.reading(
@@ -236,8 +240,10 @@ run.savefig(fig, "posterior_tv_curve")
 # (d = 5) keeps the content and nothing else; with more dimensions the loss no longer forbids style.
 #
 # **Claims.** The primary `C3.per_view.d5`: at d = 5, SimVAE's per-view R² exceeds SimCLR's by more than
-# 0.1; premise `C3.per_view.plateau`: that difference moves by less than 0.02 over the last fifth of
-# training. Secondary: the same for the shared style (`C3.shared.d5`), SimCLR against its untrained
+# 0.1; premise `C3.per_view.plateau`: that difference falls by less than 0.02 over the last fifth of
+# training. The premise is one-sided on purpose: SimCLR keeps discarding ε long after its content has
+# converged, so the difference keeps *widening*, and only a shrinking difference could overturn the
+# primary. Secondary: the same for the shared style (`C3.shared.d5`), SimCLR against its untrained
 # network (`C3.discards.simclr_d5`), SimCLR's within-group share of variance ρ_w against the true 1/3
 # (`C3.collapse.simclr_d5`), and the spare-capacity leak, SimCLR at d = 10 against d = 5 on each part
 # (`C3.leak.*`, declared as a qualification of C3). Negative control: the primary's check on the content,
@@ -254,7 +260,7 @@ display(c2.references(blocks).set_index("method").round(3))
 
 # %%
 vae, clr, wide = ({"method": m, "d": d} for m, d in (("simvae", 5), ("simclr", 5), ("simclr", 10)))
-book.check("C3.per_view.plateau", c2.last_fifth(gap, "gap")["change"].tolist(), 0.0)
+book.check("C3.per_view.plateau", c2.last_fifth(gap, "gap")["change"].tolist(), -c2.PLATEAU_FALL)
 for part, cid in (("per_view", "C3.per_view.d5"), ("content", "C3.per_view.d5.content")):
     book.check(cid, c2.per_seed(style, part, **vae), c2.per_seed(style, part, **clr))
 book.check("C3.shared.d5", c2.per_seed(style, "shared", **vae), c2.per_seed(style, "shared", **clr))

@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from ..analysis import geometry, metrics
 from ..analysis.probes import group_split_probe
 from ..notebook.sizes import RunSizes, SizeTable
+from ..specs.c2_c3_correspondence import M_PLATEAU_R2 as PLATEAU_FALL
 from ..specs.c2_c3_correspondence import SPEC
 from ..theory import linear as linear_theory
 from ..theory import ssl_model as ssl
@@ -44,6 +45,7 @@ from .common import Clock, encode_views, train_on_groups, untrained
 
 __all__ = [
     "OPTIONS",
+    "PLATEAU_FALL",
     "PRIMARY",
     "SECONDARY",
     "SIZES",
@@ -122,11 +124,11 @@ SIZES = SizeTable(
         n_groups=1024,
         n_pairs=32768,
         batch_size=128,
-        steps=500,
-        style_steps=1200,
-        posterior_steps=2048,
+        steps=400,
+        style_steps=1000,
+        posterior_steps=2560,
         checkpoints=10,
-        secondary_steps=300,
+        secondary_steps=200,
         secondary_seeds=2,
     ),
     full=Sizes(
@@ -455,14 +457,13 @@ def style_curves(
 
 
 def last_fifth(curves: pd.DataFrame, value: str, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Per seed (and ``by``): ``value`` at the last step, at the checkpoint nearest four fifths of the run,
-    and their difference ``change`` (the declared plateau: the statistic moves by less than its margin over
-    the last fifth of training)."""
+    """Per seed (and ``by``): ``value`` at the last step, at the last checkpoint at or before four fifths
+    of the run (so the window is never shorter than a fifth), and their difference ``change`` (the declared
+    plateau: the statistic moves by less than its margin over the last fifth of training)."""
     rows = []
     for key, part in curves.groupby([*by, "seed"], sort=False):
         last = part["step"].max()
-        steps = part["step"][part["step"] > 0]
-        before = steps.iloc[(steps - 0.8 * last).abs().argmin()]
+        before = part["step"][part["step"] <= 0.8 * last + 1e-9].max()
         end = float(part.loc[part["step"] == last, value].iloc[0])
         then = float(part.loc[part["step"] == before, value].iloc[0])
         rows.append(
