@@ -160,7 +160,10 @@ run.savefig(fig, "linear_head_closed_form")
 #
 # **Data.** Per group a content vector $c \sim N(0, I_5)$; per view a style vector $s_j \sim N(0, I_5)$;
 # the observation $x_j$ mixes $(c, s_j)$ through a fixed random MLP. Four views of each group form the
-# training pool (two drawn per step); two more are held out and measured.
+# training pool (two drawn per step); two more are held out and measured. There are many groups, so each
+# is seen only a few times: on a small pool of groups the network memorises them, its loss keeps falling,
+# and the held-out spread after the head drifts upwards for thousands of steps, with no plateau to decide
+# at (a pilot on calibration seeds showed this).
 #
 # **Network.** The encoder is an MLP (10 → 256 × 3 → 32) and the head 32 → 64 → 32, so $g(h)$ has the
 # dimension of $h$. SimCLR trains both with NT-Xent at τ = 0.1.
@@ -190,17 +193,17 @@ final, curve = c5.head_spread(
 rho = c5.by_where(final, "rho_w")
 book.check("C5.spread.plateau.simclr", c5.plateau(curve)["change"].tolist(), 0.0)
 book.check("C5.spread.simclr", rho["h"] - rho["g(h)"], rho["h"] - rho["g_rand(h)"])
-book.check("C5.spread.random_vs_random", rho["h"] - rho["g_rand(h)"], rho["h"] - rho["g_rand2(h)"])
+book.check("C5.spread.random_vs_random", rho["h"] - rho["g_rand2(h)"], rho["h"] - rho["g_rand(h)"])
 
 # %%
 book.reading(
-    "**Reading.** On held-out views the spread is {h:.3f} in h, {g:.3f} after the trained head and {rand:.3f} "
-    "after the random head (means over seeds; the true latents: ½). The trained head lowers ρ_w by "
+    "**Reading.** On held-out views the spread is {h:.3f} in h, {g:.3f} after the trained head, {rand:.3f} "
+    "after the random head and {rand2:.3f} after a second one (means over seeds; the true latents: ½). The trained head lowers ρ_w by "
     "{c[C5.spread.simclr].value} against the random head's {c[C5.spread.simclr].reference}: the difference "
     "is {c[C5.spread.simclr]}. Over the last fifth of training the statistic moved by "
     "{c[C5.spread.plateau.simclr].value} ({c[C5.spread.plateau.simclr].outcome}). A second random head "
     "against the first (negative control): {c[C5.spread.random_vs_random]}.",
-    h=rho["h"].mean(), g=rho["g(h)"].mean(), rand=rho["g_rand(h)"].mean(),
+    h=rho["h"].mean(), g=rho["g(h)"].mean(), rand=rho["g_rand(h)"].mean(), rand2=rho["g_rand2(h)"].mean(),
 )  # fmt: skip
 
 # %% [markdown]
@@ -331,9 +334,9 @@ run.savefig(fig, "e13_weight_share")
 # is section 2's MLP encoder and head, on the 196 pixels.
 #
 # **Claims** (5 seeds). Premise `C5.images.rotation_in_h`: a linear probe reads the rotation from $h$
-# above chance by more than 0.1. `C5.images.rotation_loss`: the trained head loses more rotation accuracy
-# than the random head, by more than 0.05 (not decidable if the premise fails). `C5.images.spread`: the
-# primary's check on these images.
+# above chance by more than 0.05, a fifth of chance. `C5.images.rotation_loss`: the trained head loses
+# more rotation accuracy than the random head, by more than 0.05 (not decidable if the premise fails).
+# `C5.images.spread`: the primary's check on these images.
 
 # %%
 fashion = load_dataset("fashion_mnist")

@@ -87,7 +87,7 @@ class Sizes(RunSizes):
 SIZES = SizeTable(
     smoke=Sizes(
         n_seeds=2,
-        n_groups=256,
+        n_groups=512,
         steps=60,
         batch_size=64,
         n_curve=5,
@@ -99,26 +99,26 @@ SIZES = SizeTable(
     ),
     default=Sizes(
         n_seeds=10,
-        n_groups=1024,
+        n_groups=16384,
         steps=2000,
         batch_size=128,
         n_curve=20,
         gd_steps=20_000,
         toy_steps=2000,
         image_seeds=5,
-        n_images=2048,
+        n_images=8192,
         image_steps=800,
     ),
     full=Sizes(
         n_seeds=20,
-        n_groups=4096,
+        n_groups=65536,
         steps=6000,
         batch_size=256,
         n_curve=30,
         gd_steps=20_000,
         toy_steps=10_000,
         image_seeds=10,
-        n_images=8192,
+        n_images=54000,
         image_steps=3000,
     ),
 )
@@ -226,9 +226,10 @@ def head_spread(
     n_curve: int,
     clock: Clock | None = None,
     n_train_views: int = 4,
+    n_eval: int = 2048,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train ``method`` with a 2-layer head (:data:`HEAD`) on the first ``n_train_views`` views of every
-    group, once per seed; evaluate on the remaining (held-out) views.
+    group, once per seed; evaluate on the remaining (held-out) views of the first ``n_eval`` groups.
 
     Returns ``(final, curve)``. ``final``: one row per seed × where (h, g(h), g_rand(h), g_rand2(h)) with
     ``rho_w``, ``rankme`` (RankMe per dimension, reported only), ``content_r2`` and ``style_r2`` (linear
@@ -236,7 +237,8 @@ def head_spread(
     ``spread_excess = ρ_w(g_rand(h)) − ρ_w(g(h))``. Training is timed as "train", everything else as
     "eval" on ``clock``."""
     clock = clock or Clock()
-    pool, held = views.x[:, :n_train_views], views.x[:, n_train_views:]
+    n_eval = min(n_eval, views.x.shape[0])
+    pool, held = views.x[:, :n_train_views], views.x[:n_eval, n_train_views:]
     per_epoch = max(1, pool.shape[0] // min(batch_size, pool.shape[0]))
     epochs = max(1, math.ceil(steps / per_epoch))
     record = set(np.unique(np.linspace(1, epochs, n_curve).round().astype(int)).tolist())
@@ -285,7 +287,9 @@ def head_spread(
             g = torch.Generator().manual_seed(seed)
             for where, z in _through_heads(trained, pool, held, seed).items():
                 probe = {
-                    f"{k}_r2": group_split_probe(z, getattr(views, k)[:, n_train_views:], generator=g).test
+                    f"{k}_r2": group_split_probe(
+                        z, getattr(views, k)[:n_eval, n_train_views:], generator=g
+                    ).test
                     for k in ("content", "style")
                 }
                 final.append(
@@ -382,12 +386,14 @@ def image_head(
     batch_size: int = 128,
     clock: Clock | None = None,
     n_train_views: int = 4,
+    n_eval: int = 2048,
 ) -> pd.DataFrame:
     """SimCLR with a 2-layer head on the rotated images, once per seed. One row per seed × where (h, g(h),
     g_rand(h), g_rand2(h)): ρ_w of the held-out views, rotation accuracy (linear probe, chance ¼) and class
-    accuracy (linear probe, chance 0.1), groups split 70/15/15."""
+    accuracy (linear probe, chance 0.1) of the first ``n_eval`` groups, split 70/15/15."""
     clock = clock or Clock()
-    pool, held = views.x[:, :n_train_views], views.x[:, n_train_views:]
+    n_eval = min(n_eval, views.x.shape[0])
+    pool, held = views.x[:, :n_train_views], views.x[:n_eval, n_train_views:]
     rows = []
     for seed in seeds:
         with clock("train"):
@@ -406,7 +412,7 @@ def image_head(
             for where, z in _through_heads(trained, pool, held, seed).items():
                 acc = {
                     name: group_split_probe(
-                        z, target[:, n_train_views:], task="classification", generator=g, **IMAGE_PROBE
+                        z, target[:n_eval, n_train_views:], task="classification", generator=g, **IMAGE_PROBE
                     ).test
                     for name, target in (("rotation_acc", views.style), ("class_acc", views.content))
                 }
