@@ -13,8 +13,12 @@ premise ``C5.spread.plateau.simclr`` (the statistic moves by less than ``M_PLATE
 of training). Its negative control applies the same check to a second random head. RankMe is reported,
 never claimed: an InfoNCE head keeps g(h) spread over the sphere, so its rank says nothing about collapse.
 
-Margins were calibrated on seeds ≥ 1000 (never the committed seeds 0…n−1) and frozen before the
-committed run; ``margin_source`` says where each comes from.
+Margins were calibrated on seeds 1000–1009 (never the committed seeds 0…n−1) and frozen before the
+committed run; ``margin_source`` says where each comes from. The calibration changed the design, not the
+margins of the synthetic claims: on a pool of 1 024 groups the network memorised its groups and the
+held-out spread after the head never reached a plateau, so the data became 16 384 groups; the negative
+control was turned round to what its statement says (the second random head in the trained head's
+place); the rotation premise's margin became a fifth of chance.
 """
 
 from __future__ import annotations
