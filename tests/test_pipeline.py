@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -79,7 +82,7 @@ def test_run_executes_with_the_named_kernel_and_writes_figures(tmp_path, monkeyp
     assert len(images) == 1, "savefig must display the figure even under a headless backend"
     assert (tmp_path / "figs" / "01_tiny" / "tiny.png").exists()
     assert figures.check_manifest(tmp_path / "figs") == []
-    assert "SIMVAE_FIGURES_DIR" not in __import__("os").environ, "run() must restore the environment"
+    assert "SIMVAE_FIGURES_DIR" not in os.environ, "run() must restore the environment"
 
 
 def test_the_run_records_what_it_injected_and_what_flipped(tmp_path, capsys):
@@ -316,9 +319,13 @@ def test_parallel_notebooks_get_one_thread_each_and_unchanged_ones_are_skipped(t
     _threads_notebook(tmp_path / "alone", "03_c.ipynb", alone=True)
     alone = dict(notebooks_dir=tmp_path / "alone", figures_dir=tmp_path / "figs-alone", jobs=2)
     pipeline.run("smoke", tmp_path / "out-alone", **alone)
-    default_threads = __import__("torch").get_num_threads()
+    # torch's default in a fresh process without OMP_NUM_THREADS (this process's own count depends on the
+    # environment it started in and on what earlier tests set)
+    fresh = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    probe = [sys.executable, "-c", "import torch; print(torch.get_num_threads())"]
+    default_threads = int(subprocess.run(probe, env=fresh, capture_output=True, text=True, check=True).stdout)
     assert json.loads((tmp_path / "03_c.json").read_text()) == {"threads": default_threads}
-    assert "OMP_NUM_THREADS" not in __import__("os").environ, "run() must restore the environment"
+    assert "OMP_NUM_THREADS" not in os.environ, "run() must restore the environment"
     assert figures.check_manifest(figs) == []
     record = figures.read_manifest(figs)["notebooks"]
     assert {k: (v["seconds"], v["jobs"]) for k, v in record.items()} == {
