@@ -170,8 +170,8 @@ run.savefig(fig, "clusters_vs_raw")
 # $\tilde x = g(\tilde z)$ with $\tilde z \sim \mathrm{vMF}(y, \kappa = 10)$ on $S^4$. Given the positive,
 # the Bayes posterior over K candidate anchors is $\operatorname{softmax}_i(\kappa\, \tilde z^\top y_i)$.
 # SimCLR (no head) at τ = 1/κ learns $\operatorname{softmax}_i(f(\tilde x)^\top f(x_i)/\tau)$, which has
-# exactly this form when $f$ inverts $g$ up to a rotation. Pairs are drawn fresh enough that the network
-# cannot memorise them.
+# exactly this form when $f$ inverts $g$ up to a rotation. The pairs are numerous enough that each is seen
+# only about ten times: with a few thousand pairs, SimCLR memorises them and its TV rises again.
 #
 # **Why a plateau.** A fixed, short budget cannot tell "SimCLR does not reach the posterior" from "SimCLR
 # has not reached it yet". So the primary is decided only at a plateau, which is itself a declared claim
@@ -202,7 +202,7 @@ book.reading(
     "({c[C2.posterior.plateau].outcome}). At the end SimCLR's softmax lies at TV "
     "{c[C2.posterior.tv_target].value} from the Bayes posterior, against the primary's tolerance of "
     "{tol:g} (its outcome, which depends on the plateau, is in the "
-    "verdicts below). Training lowered the TV by {c[C2.posterior.tv_gain].difference} "
+    "verdicts below). Training changed the TV by {c[C2.posterior.tv_gain].difference} "
     "from the untrained network's {c[C2.posterior.tv_gain].reference}; its top-1 agreement with the true "
     "anchor is {top1:.3f}. Read at 2τ, the TV is {c[C2.posterior.tv_target.2tau].value} (negative control).",
     top1=sum(c2.per_seed(posterior, "top1")) / len(run.seeds),
