@@ -24,6 +24,7 @@ from simvae_core.claims import (
     resolution,
 )
 from simvae_core.claims.outcomes import p_value
+from simvae_core.claims.readings import render
 from simvae_core.claims.stats import t_quantile
 
 
@@ -350,3 +351,23 @@ def test_readings_render_recorded_numbers_and_refuse_unknown_ones(capsys):
         book.reading("{c[nope]}")
     with pytest.raises(AttributeError, match="a claim offers"):
         book.reading("{c[p].mean}")
+
+
+def test_a_premise_gates_its_claim_outside_the_holm_family(capsys):
+    book = book_of(
+        spec_of("p", margin=0.1),
+        spec_of("a", margin=0.1, premise="p"),
+        *(spec_of(f"s{k}", margin=0.1) for k in range(4)),
+    )
+    book.check("p", [0.30, 0.31, 0.33], [0.1, 0.1, 0.1])
+    book.check("a", [0.5, 0.52, 0.51], [0.1, 0.1, 0.1])
+    pending = render("{c[a].outcome}", book.__getitem__)
+    assert pending == "supported if its premise p holds"
+    assert render("{c[p].outcome}", book.__getitem__) == "supported"  # no Holm caveat: not in the family
+    for k in range(4):
+        book.check(f"s{k}", [0.30, 0.31, 0.33], [0.1, 0.1, 0.1])
+    book.finalize()
+    assert book["p"].adjusted is None and book["p"].outcome == "supported"
+    assert book["a"].outcome == "supported"
+    # the family: the gated claim a and the four others, not the premise p
+    assert all(book[i].adjusted["family_size"] == 5 for i in ("a", "s0", "s1", "s2", "s3"))

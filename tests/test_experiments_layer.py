@@ -213,3 +213,17 @@ def test_clock_compares_evaluation_with_training():
     with clock("eval"):
         pass
     assert 0 <= clock.ratio() < 1 and list(clock.table().part) == ["train", "eval"]
+
+
+def test_clock_counts_a_nested_part_once():
+    clock = Clock()
+    with clock("train"):
+        sum(range(100_000))
+        with clock("eval"):
+            sum(range(300_000))
+    outer, inner = clock.seconds["train"], clock.seconds["eval"]
+    total = outer + inner
+    assert inner > outer > 0 and clock.cpu_seconds["eval"] > clock.cpu_seconds["train"]
+    with clock("train"):
+        pass
+    assert clock.seconds["train"] + clock.seconds["eval"] == pytest.approx(total, rel=0.5)

@@ -63,6 +63,7 @@ class Claim:
     note: str = ""
     adjusted: dict[str, Any] | None = None
     negative_control: dict[str, Any] | None = None
+    gates: bool = False  # the premise of another claim: judged at its own level, outside the Holm family
 
     @property
     def id(self) -> str:
@@ -263,6 +264,7 @@ class ClaimBook:
         diff = difference(value, ref, paired)
         raw, reason = raw_outcome(spec, diff, value.n, margin)
         claim = Claim(spec, value, ref, diff, margin, paired, raw, raw, reason, str(detail), str(note))
+        claim.gates = spec.id in self.spec.premises
         self.claims.append(claim)
         self._final = False
         return claim
@@ -289,8 +291,9 @@ class ClaimBook:
     # ------------------------------------------------------------------------------------ deciding
 
     def finalize(self) -> None:
-        """Decide what needs the whole run: the Holm adjustment of the secondary empirical claims, the
-        claims whose premise failed, and whether each negative control is informative."""
+        """Decide what needs the whole run: the Holm adjustment of the secondary empirical claims (a
+        premise, which gates another claim rather than stating a finding, is judged at its own 95 % level
+        like a primary), the claims whose premise failed, and whether each negative control is informative."""
         if self._final:
             return
         family = [
@@ -298,6 +301,7 @@ class ClaimBook:
             for c in self.claims
             if c.spec.kind == "empirical"
             and not c.spec.primary
+            and not c.gates
             and c.raw_outcome != "not_decidable"
             and c.difference.se is not None
         ]

@@ -94,8 +94,12 @@ class ClaimView:
     @property
     def outcome(self) -> _Text:
         word = WORDS[self._c.outcome]
-        # a secondary empirical claim is Holm-adjusted once the whole run is in: say so until then
-        if not self._final and self._c.spec.kind == "empirical" and not self._c.spec.primary:
+        if self._final:
+            return _Text(word)
+        # what is decided once the whole run is in (finalize): a premise, then the Holm adjustment
+        if self._c.spec.premise is not None:
+            return _Text(f"{word} if its premise {self._c.spec.premise} holds")
+        if self._c.spec.kind == "empirical" and not self._c.spec.primary and not self._c.gates:
             return _Text(f"{word} before the Holm adjustment")
         return _Text(word)
 

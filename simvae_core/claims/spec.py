@@ -235,6 +235,11 @@ class NotebookSpec:
     def __contains__(self, id: object) -> bool:
         return id in self._by_id
 
+    @property
+    def premises(self) -> frozenset[str]:
+        """The claims that gate another claim (its premise): design checks, outside the Holm family."""
+        return frozenset(c.premise for c in self.claims if c.premise is not None)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "notebook": self.notebook,

@@ -71,26 +71,47 @@ def untrained(trained: TrainedModel, views: torch.Tensor) -> TrainedModel:
 class Clock:
     """Seconds by part (``"train"``, ``"eval"``, ...), accumulated over a notebook's runners.
 
+    Parts nest: time spent in an inner part (an evaluation run by a training callback) counts for the
+    inner part only, never twice. Wall-clock and CPU seconds (this process) are both kept; with one thread
+    per notebook they agree unless the machine is busy, and CPU time is the honest measure then.
+
     >>> clock = Clock()
     >>> with clock("train"):
-    ...     pass
+    ...     with clock("eval"):
+    ...         pass
     >>> list(clock.table().columns)
-    ['part', 'seconds']
+    ['part', 'seconds', 'cpu_seconds']
     """
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
+        self._stack: list[list[float]] = []  # per open part: [wall, cpu] spent in its inner parts
 
     @contextmanager
     def __call__(self, part: str) -> Iterator[None]:
-        t0 = time.perf_counter()
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        self._stack.append([0.0, 0.0])
         try:
             yield
         finally:
-            self.seconds[part] = self.seconds.get(part, 0.0) + time.perf_counter() - t0
+            inner = self._stack.pop()
+            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+            self.seconds[part] = self.seconds.get(part, 0.0) + wall - inner[0]
+            self.cpu_seconds[part] = self.cpu_seconds.get(part, 0.0) + cpu - inner[1]
+            if self._stack:
+                self._stack[-1][0] += wall
+                self._stack[-1][1] += cpu
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame({"part": list(self.seconds), "seconds": list(self.seconds.values())})
+        parts = list(self.seconds)
+        return pd.DataFrame(
+            {
+                "part": parts,
+                "seconds": [self.seconds[p] for p in parts],
+                "cpu_seconds": [self.cpu_seconds[p] for p in parts],
+            }
+        )
 
     def ratio(self, part: str = "eval", to: str = "train") -> float:
         """``seconds[part] / seconds[to]`` (evaluation against training by default)."""
