@@ -177,6 +177,12 @@ run.savefig(fig, "clusters_vs_raw")
 # has not reached it yet". So the primary is decided only at a plateau, which is itself a declared claim
 # and the primary's premise: if the TV still moves, the primary reads *not decidable*.
 #
+# **A plateau can be metastable.** Pilot runs on calibration seeds, trained five times longer than this
+# budget, sit near TV 0.3 for a seed-dependent time (from about 1 000 to about 9 500 steps) and then drop
+# within a few hundred steps to about the tolerance. A flat last fifth is therefore necessary, not
+# sufficient: a "contradicted" here would mean "not yet past the plateau", and the answer's *settle* line
+# states the budget that would decide it.
+#
 # **Claims.** The primary `C2.posterior.tv_target`: the total variation (TV) between the two softmaxes
 # over K = 64 candidates lies within 0.15 of 0, the value at the InfoNCE optimum (at most 15 % of the
 # probability mass moved). Its premise `C2.posterior.plateau`: over the last fifth of training the TV
