@@ -319,11 +319,10 @@ def test_parallel_notebooks_get_one_thread_each_and_unchanged_ones_are_skipped(t
     _threads_notebook(tmp_path / "alone", "03_c.ipynb", alone=True)
     alone = dict(notebooks_dir=tmp_path / "alone", figures_dir=tmp_path / "figs-alone", jobs=2)
     pipeline.run("smoke", tmp_path / "out-alone", **alone)
-    # torch's default in a fresh process without OMP_NUM_THREADS (this process's own count depends on the
-    # environment it started in and on what earlier tests set)
-    fresh = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    # torch's count in a fresh process with this environment (OMP_NUM_THREADS removed above): this
+    # process's own count depends on the environment it started in and on what earlier tests set
     probe = [sys.executable, "-c", "import torch; print(torch.get_num_threads())"]
-    default_threads = int(subprocess.run(probe, env=fresh, capture_output=True, text=True, check=True).stdout)
+    default_threads = int(subprocess.run(probe, capture_output=True, text=True, check=True).stdout)
     assert json.loads((tmp_path / "03_c.json").read_text()) == {"threads": default_threads}
     assert "OMP_NUM_THREADS" not in os.environ, "run() must restore the environment"
     assert figures.check_manifest(figs) == []
