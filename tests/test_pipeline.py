@@ -458,3 +458,25 @@ def test_nbval_says_which_long_cell_is_running(tmp_path):
         timeout=120,
     )
     assert "[nbval] slow.ipynb Cell 0: running for 0 min (`import time`)" in done.stdout, done.stdout[-2000:]
+
+
+def test_a_complete_run_removes_the_figures_it_no_longer_writes(tmp_path, monkeypatch):
+    monkeypatch.delenv("SIMVAE_FIGURES_DIR", raising=False)
+    figs = tmp_path / "figs"
+
+    def notebook(names):
+        saves = "".join(f"fig, ax = plt.subplots()\nrun.savefig(fig, {n!r})\n" for n in names)
+        body = (
+            "import matplotlib.pyplot as plt\nimport simvae_core as sc\n"
+            "run = sc.start_run('01_tiny', profile=profile, seed=seed)\n" + saves
+        )
+        return _write_notebook(tmp_path / "nbs", "01_tiny.ipynb", body)
+
+    notebook(["old", "kept"])
+    pipeline.run("smoke", tmp_path / "out", notebooks_dir=tmp_path / "nbs", figures_dir=figs, force=True)
+    assert (figs / "01_tiny" / "old.png").exists()
+    notebook(["kept", "new"])
+    pipeline.run("smoke", tmp_path / "out", notebooks_dir=tmp_path / "nbs", figures_dir=figs, force=True)
+    listed = set(figures.read_manifest(figs)["figures"])
+    assert {"01_tiny/kept.png", "01_tiny/new.pdf"} <= listed and not any("old" in k for k in listed)
+    assert not (figs / "01_tiny" / "old.png").exists() and figures.check_manifest(figs) == []

@@ -181,7 +181,7 @@ def savefig(
     root = figures_root(figures_dir, profile)
     out_dir = root / notebook
     out_dir.mkdir(parents=True, exist_ok=True)
-    created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    created = now()
     record = {
         "notebook": notebook,
         "figure": name,
@@ -244,6 +244,35 @@ def record_derived(
             "sha256": sha256_of(path),
         }
         write_json_atomic(root / MANIFEST, manifest)
+
+
+def now() -> str:
+    """The manifest's timestamp: UTC, to the second (what ``savefig`` records as ``created``)."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def prune_stale(figures_dir: str | os.PathLike, notebook: str, since: str) -> list[str]:
+    """Delete the figures of ``notebook`` that its complete run started at ``since`` (:func:`now`) did not
+    write, with their manifest entries: the sections a rebuilt notebook no longer has. Figures drawn from
+    a run's output (``drawn_from``: forest plots) are the results page's; they are left alone. Returns
+    the removed keys."""
+    _check_name("notebook", notebook)
+    root = figures_root(figures_dir)
+    with _manifest_lock(root):
+        manifest = read_manifest(root)
+        stale = [
+            key
+            for key, entry in manifest["figures"].items()
+            if entry.get("notebook") == notebook
+            and "drawn_from" not in entry
+            and str(entry.get("created", "")) < since
+        ]
+        for key in stale:
+            (root / key).unlink(missing_ok=True)
+            del manifest["figures"][key]
+        if stale:
+            write_json_atomic(root / MANIFEST, manifest)
+    return stale
 
 
 def check_manifest(figures_dir: str | os.PathLike | None = None) -> list[str]:

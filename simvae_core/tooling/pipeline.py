@@ -514,10 +514,13 @@ def _run(
         previous = read_outcomes(verdicts)
         print(f"[pipeline] {nb.name} -> {dst}", flush=True)
         heartbeat.active[nb.stem] = (dst, time.perf_counter())
+        started = figures.now()
         try:
             seconds = _execute(nb, dst, parameters[nb])
         finally:
             heartbeat.active.pop(nb.stem, None)
+        for key in figures.prune_stale(root, nb.stem, started):  # what this complete run did not write
+            print(f"[pipeline] {nb.stem}: removed {key}, a figure this run no longer writes", flush=True)
         if verdicts.exists():
             for line in annotate_verdicts(verdicts, parameters[nb], notebook_parameters(nb), previous):
                 print(f"[pipeline] {nb.stem}: {line}", flush=True)
