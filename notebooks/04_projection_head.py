@@ -408,12 +408,10 @@ book.reading(
 # **Limits of this design.** The networks are small MLPs on synthetic vectors and on pooled 14 × 14
 # images, trained for minutes, not a ResNet on ImageNet; the linear head is exact but linear. What would
 # settle C5 beyond more seeds: the same statistic, with the same random-head control, on a convolutional
-# encoder trained on full Fashion-MNIST or CIFAR-10 with the standard augmentations. The spread $
-# ho_w$
-# is measured on the raw outputs; InfoNCE sees only their directions, so a head that spreads the norms of
-# a group's views raises $
-# ho_w$ without any change the loss can see. That is one reason to read the
-# spread and the probes together rather than either alone.
+# encoder trained on full Fashion-MNIST or CIFAR-10 with the standard augmentations. The spread
+# $\rho_w$ is measured on the raw outputs; InfoNCE sees only their directions, so a head that spreads the
+# norms of a group's views raises $\rho_w$ without any change the loss can see. That is one reason to read
+# the spread and the probes together rather than either alone.
 
 # %%
 book.finalize()
