@@ -34,13 +34,14 @@ import torch.nn.functional as F
 
 from ..analysis import geometry, metrics
 from ..analysis.probes import group_split_probe
+from ..learning.train import initial_model
 from ..notebook.sizes import RunSizes, SizeTable
 from ..specs.c2_c3_correspondence import M_PLATEAU_R2 as PLATEAU_FALL
 from ..specs.c2_c3_correspondence import SPEC
 from ..theory import linear as linear_theory
 from ..theory import ssl_model as ssl
 from ..theory.generators import make_decoder
-from .common import Clock, encode_views, train_on_groups, untrained
+from .common import Clock, encode_views, train_on_groups
 
 __all__ = [
     "OPTIONS",
@@ -355,7 +356,7 @@ def _watched_fit(
             **options,
         )
     with clock("eval"):
-        rows.insert(0, {"step": 0, **evaluate(untrained(trained, views))})
+        rows.insert(0, {"step": 0, **evaluate(initial_model(trained, views))})
     return rows, trained
 
 

@@ -2,7 +2,6 @@
 
 - :func:`train_on_groups`  ``fit`` on a pool of views per group for a fixed number of optimisation steps
 - :func:`encode_views`     representations of every view of every group, ``(N, J, D) -> (N, J, d)``
-- :func:`untrained`        the same network at its initialisation (the control of "what training did")
 - :class:`Clock`           seconds spent training and evaluating, so a notebook can show that evaluation
   costs no more than the training it evaluates
 """
@@ -18,9 +17,9 @@ import pandas as pd
 import torch
 
 from ..learning.methods import get_method
-from ..learning.train import TrainedModel, fit, initial_model
+from ..learning.train import TrainedModel, fit
 
-__all__ = ["Clock", "encode_views", "train_on_groups", "untrained"]
+__all__ = ["Clock", "encode_views", "train_on_groups"]
 
 
 def train_on_groups(
@@ -61,11 +60,6 @@ def encode_views(trained: TrainedModel, views: torch.Tensor, **kw: Any) -> torch
     """Representations of every view: ``(N, J, D) -> (N, J, d)`` (``kw`` as in ``trained.encode``)."""
     n, j = views.shape[:2]
     return trained.encode(views.reshape(n * j, *views.shape[2:]), **kw).reshape(n, j, -1)
-
-
-def untrained(trained: TrainedModel, views: torch.Tensor) -> TrainedModel:
-    """The trained network rebuilt at its initialisation: same seed, same initial weights."""
-    return initial_model(trained, views)
 
 
 class Clock:
