@@ -371,3 +371,22 @@ def test_a_premise_gates_its_claim_outside_the_holm_family(capsys):
     assert book["a"].outcome == "supported"
     # the family: the gated claim a and the four others, not the premise p
     assert all(book[i].adjusted["family_size"] == 5 for i in ("a", "s0", "s1", "s2", "s3"))
+
+
+def test_empirical_constructor_fills_an_empirical_claim_and_passes_the_rest_through():
+    from simvae_core.claims import empirical
+
+    c = empirical("X.a", "s", "stat", "ref", "greater", 0.1, "pilot", "C2", seeds=10, primary=True)
+    assert (c.kind, c.seeds, c.reference_kind, c.primary, c.direction) == (
+        "empirical",
+        10,
+        "control",
+        True,
+        "greater",
+    )
+    nc = empirical(
+        "X.nc", "s", "stat", "ref", "greater", 0.1, "pilot", None, seeds=10, kind="negative_control"
+    )
+    assert nc.kind == "negative_control"
+    with pytest.raises(TypeError):
+        empirical("X.b", "s", "stat", "ref", "greater", 0.1, "pilot", "C2")  # seeds is required

@@ -14,7 +14,7 @@ No torch: the verdicts are statistics of per-seed numbers (scipy).
 from .answers import ANSWERS, answer
 from .book import Claim, ClaimBook
 from .outcomes import OUTCOMES, holm_levels, outcome, resolution
-from .spec import KINDS, Answer, ClaimSpec, NotebookSpec, Qualification, SpecError, derivation
+from .spec import KINDS, Answer, ClaimSpec, NotebookSpec, Qualification, SpecError, derivation, empirical
 from .stats import Estimate, difference, estimate
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "SpecError",
     "answer",
     "derivation",
+    "empirical",
     "difference",
     "estimate",
     "holm_levels",

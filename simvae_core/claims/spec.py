@@ -133,6 +133,40 @@ def derivation(
     )
 
 
+def empirical(
+    id: str,
+    statement: str,
+    statistic: str,
+    reference: str,
+    direction: str,
+    margin: float,
+    margin_source: str,
+    paper_claim: str | None,
+    *,
+    seeds: int,
+    reference_kind: str = "control",
+    kind: str = "empirical",
+    **kw: Any,
+) -> ClaimSpec:
+    """An empirical claim (or a negative control, ``kind="negative_control"``) on ``seeds`` seeds of a
+    default run, compared with a ``reference`` from the same run (a control unless ``reference_kind``
+    says otherwise); ``kw``: the other :class:`ClaimSpec` fields (``primary``, ``premise``, ...)."""
+    return ClaimSpec(
+        id=id,
+        statement=statement,
+        statistic=statistic,
+        reference=reference,
+        reference_kind=reference_kind,  # type: ignore[arg-type]
+        direction=direction,  # type: ignore[arg-type]
+        margin=margin,
+        margin_source=margin_source,
+        kind=kind,  # type: ignore[arg-type]
+        paper_claim=paper_claim,
+        seeds=seeds,
+        **kw,
+    )
+
+
 @dataclass(frozen=True)
 class Qualification:
     """A limit of a paper claim that a secondary test can find: found when ``claim``'s outcome is one of

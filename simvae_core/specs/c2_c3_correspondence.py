@@ -20,7 +20,7 @@ training steps was calibrated on seeds ≥ 1000 (see the notebook).
 
 from __future__ import annotations
 
-from ..claims import Answer, ClaimSpec, NotebookSpec, Qualification, derivation
+from ..claims import Answer, ClaimSpec, NotebookSpec, Qualification, derivation, empirical
 
 NOTEBOOK = "02_discriminative_ssl_correspondence"
 SEEDS = 10  # n_seeds of the default profile (simvae_core.experiments.c2_c3_correspondence.SIZES)
@@ -36,33 +36,9 @@ _FIXED = "fixed before the run"
 _UNTRAINED = "the same network at initialisation (same seed)"
 
 
-def _empirical(
-    id: str,
-    statement: str,
-    statistic: str,
-    reference: str,
-    direction: str,
-    margin: float,
-    margin_source: str,
-    paper_claim: str,
-    *,
-    reference_kind: str = "control",
-    **kw: object,
-) -> ClaimSpec:
-    return ClaimSpec(
-        id=id,
-        statement=statement,
-        statistic=statistic,
-        reference=reference,
-        reference_kind=reference_kind,
-        direction=direction,
-        margin=margin,
-        margin_source=margin_source,
-        kind=kw.pop("kind", "empirical"),  # type: ignore[arg-type]
-        paper_claim=paper_claim,
-        seeds=SEEDS,
-        **kw,  # type: ignore[arg-type]
-    )
+def _empirical(*args: object, **kw: object) -> ClaimSpec:
+    """An empirical claim of this notebook: every one rests on ``SEEDS`` seeds."""
+    return empirical(*args, seeds=SEEDS, **kw)  # type: ignore[arg-type]
 
 
 def _cluster_claims() -> tuple[ClaimSpec, ...]:
