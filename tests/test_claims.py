@@ -385,7 +385,17 @@ def test_empirical_constructor_fills_an_empirical_claim_and_passes_the_rest_thro
         "greater",
     )
     nc = empirical(
-        "X.nc", "s", "stat", "ref", "greater", 0.1, "pilot", None, seeds=10, kind="negative_control"
+        "X.nc",
+        "s",
+        "stat",
+        "ref",
+        "greater",
+        0.1,
+        "pilot",
+        None,
+        seeds=10,
+        kind="negative_control",
+        checks="X.a",
     )
     assert nc.kind == "negative_control"
     with pytest.raises(TypeError):
