@@ -467,3 +467,106 @@ def head_explorer(r: float = 0.3, s: float = 1.0, n_style: int = 4) -> Explorer:
         },
         ncols=2,
     )
+
+
+# ------------------------------------------------------------------------------------- decoder variance (05)
+
+E14_SIGNAL = (4.0, 2.0, 1.0, 0.5, 0.25, 0.1)  # ℓ_i, the signal variances of VERIFICATION.md's E14
+E14_NOISE = 0.05  # σ_n², isotropic observation noise
+SIGMA_X2_GRID = torch.logspace(-3, 1, 161, dtype=torch.float64)  # σ_x² for the curves
+
+
+@dataclass
+class E14State:
+    sigma_x2: float  # the decoder variance σ_x²
+    eigenvalues: torch.Tensor  # (k,) λ_i = ℓ_i + σ_n², the data covariance along the signal directions
+    active: torch.Tensor  # (k,) bool: λ_i > σ_x²
+    active_units: int
+    posterior_var: torch.Tensor  # (k,) σ_x²/λ_i where active, 1 (the prior) where not
+    rate_per_dim: torch.Tensor  # (k,) KL(q ‖ p) per latent unit, ½ log(λ_i/σ_x²) where active, 0 where not
+    rate: float  # their sum, nats per datum
+    grid: torch.Tensor  # σ_x² grid
+    active_grid: torch.Tensor  # active units on the grid
+    rate_grid: torch.Tensor  # total rate on the grid
+
+
+def _e14_closed_form(sigma_x2: Any, lam: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Active mask, posterior variance and per-unit rate at decoder variance(s) ``sigma_x2``."""
+    s = torch.as_tensor(sigma_x2, dtype=torch.float64)[..., None]  # (..., 1)
+    active = lam > s
+    post = torch.where(active, s / lam, torch.ones_like(s * lam))
+    rate = torch.where(active, 0.5 * torch.log(lam / s), torch.zeros_like(s * lam))
+    return active, post, rate
+
+
+def e14_state(
+    sigma_x2: float = 0.2, signal: tuple[float, ...] = E14_SIGNAL, noise: float = E14_NOISE
+) -> E14State:
+    """What a linear VAE with fixed decoder variance σ_x² keeps of linear-Gaussian data (E14; Lucas et al.
+    2019): data ``x = A diag(√ℓ) u + n`` in D dimensions (orthonormal A, u ~ N(0, I_k), n ~ N(0, σ_n² I)),
+    a latent of k = len(signal) units. The ELBO's optimum is probabilistic PCA at noise σ_x²: the data
+    covariance has eigenvalues ``λ_i = ℓ_i + σ_n²`` along the signal directions, and unit i is *active*
+    iff ``λ_i > σ_x²``; its posterior ``q(z_i | x)`` then has variance ``σ_x²/λ_i`` and mean variance
+    ``1 − σ_x²/λ_i``, so its rate is ``KL = ½ log(λ_i/σ_x²)``. An inactive unit's posterior is the prior
+    (variance 1, rate 0). The decoder variance is the threshold below which a direction is noise."""
+    _check("sigma_x2", sigma_x2, 1e-6, 1e3)
+    _check("noise", noise, 0.0, 1e3)
+    if not signal or len(signal) > 64:
+        raise ValueError(f"signal must hold 1 to 64 variances, got {signal!r}")
+    for v in signal:
+        _check("each signal variance", v, 0.0, 1e3)
+    lam = torch.tensor(signal, dtype=torch.float64) + noise
+    active, post, rate = _e14_closed_form(sigma_x2, lam)
+    active_grid, _, rate_grid = _e14_closed_form(SIGMA_X2_GRID, lam)
+    return E14State(
+        sigma_x2=float(sigma_x2),
+        eigenvalues=lam,
+        active=active,
+        active_units=int(active.sum()),
+        posterior_var=post,
+        rate_per_dim=rate,
+        rate=float(rate.sum()),
+        grid=SIGMA_X2_GRID.clone(),
+        active_grid=active_grid.sum(-1),
+        rate_grid=rate_grid.sum(-1),
+    )
+
+
+def draw_e14(state: E14State, axes: Any) -> None:
+    """Left: the eigenvalues λ_i against the threshold σ_x² (active units coloured, each with its rate).
+    Right: active units over σ_x², at the current σ_x²."""
+    left, right = axes
+    left.clear()
+    right.clear()
+    k = len(state.eigenvalues)
+    colours = ["C0" if a else "lightgrey" for a in state.active.tolist()]
+    left.bar(range(1, k + 1), state.eigenvalues.numpy(), color=colours)
+    left.axhline(state.sigma_x2, color="C3", ls="--", label=rf"$\sigma_x^2 = {state.sigma_x2:.3g}$")
+    for i, (lam, r) in enumerate(zip(state.eigenvalues.tolist(), state.rate_per_dim.tolist(), strict=True)):
+        text = f"{r:.2f}" if state.active[i] else "off"
+        left.annotate(text, (i + 1, lam), ha="center", va="bottom", fontsize="small")
+    left.set_yscale("log")
+    left.set_xlabel("latent unit i (number above: its rate ½ log(λ_i/σ_x²), nats)")
+    left.set_ylabel(r"$\lambda_i = \ell_i + \sigma_n^2$")
+    left.set_title(f"{state.active_units} of {k} units active; rate {state.rate:.2f} nats")
+    left.legend(fontsize="small")
+    right.semilogx(state.grid.numpy(), state.active_grid.numpy(), color="C0", drawstyle="steps-post")
+    for lam in state.eigenvalues.tolist():
+        right.axvline(lam, color="lightgrey", lw=0.8, ls=":")
+    right.axvline(state.sigma_x2, color="C3", ls="--", lw=0.8)
+    right.plot([state.sigma_x2], [state.active_units], "o", color="C3")
+    right.set_xlabel(r"decoder variance $\sigma_x^2$ (dotted: the eigenvalues $\lambda_i$)")
+    right.set_ylabel("active units")
+    right.set_ylim(-0.3, k + 0.3)
+    right.set_title("a unit switches off where σ_x² passes its λ_i")
+
+
+def e14_explorer(sigma_x2: float = 0.2) -> Explorer:
+    """The E14 closed form with a slider over log σ_x² (notebook 05): which units a linear VAE keeps."""
+    return Explorer(
+        compute=e14_state,
+        draw=draw_e14,
+        values={"sigma_x2": sigma_x2},
+        controls={"sigma_x2": {"kind": "log", "min": -3, "max": 1, "label": "σ_x²"}},
+        ncols=2,
+    )
