@@ -190,11 +190,12 @@ book.check("C4.e8.smile_sd_vs_nwj", rms["SMILE (τ=5)"], rms["NWJ"])
 # %% tags=["hide-input"]
 learned["bias"], analytic["bias"] = learned["mean"] - learned["mi"], analytic["mean"] - analytic["mi"]
 learned["variance"], analytic["variance"] = learned["sd"] ** 2, analytic["sd"] ** 2
+colours = {name: f"C{i}" for i, name in enumerate(analytic["estimator"].unique())}
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
 for ax, col in zip(axes, ("bias", "variance"), strict=True):
-    plots.mean_ci(ax, learned, "mi", col, "estimator", marker="o", ms=4)
+    plots.mean_ci(ax, learned, "mi", col, "estimator", colours=colours, marker="o", ms=4)
     for name, part in analytic.groupby("estimator", sort=False):
-        ax.plot(part["mi"], part[col], "--", lw=1, alpha=0.7, label=f"{name} (analytic)")
+        ax.plot(part["mi"], part[col], "--", color=colours[name], lw=1, alpha=0.7, label=f"{name} (analytic)")
     ax.set_xlabel("true MI (nats)")
 axes[0].plot(c4.E8_MIS, [math.log(64) - v for v in c4.E8_MIS], "k:", lw=1, label="log 64 − I")
 axes[0].fill_between(
@@ -306,14 +307,14 @@ book.check("C4.saturate.style_moves", c4.at(sat, "shared", "end"), c4.at(sat, "s
 book.check(
     "C4.saturate.style_moves.remeasured", c4.at(sat, "shared", "sat", held="B"), c4.at(sat, "shared", "sat")
 )
-book.check("C4.saturate.bound_flat", c4.at(sat, "nce", "end"), c4.at(sat, "nce", "sat"))
+book.check("C4.saturate.bound_flat", [a - b for a, b in zip(c4.at(sat, "nce", "end"), c4.at(sat, "nce", "sat"), strict=True)], 0.0)  # fmt: skip
 book.check("C4.content.kept", c4.at(sat, "content", "end"), c4.at(sat, "content", "start"))
 
 # %%
 book.reading(
     "**Reading.** At the saturation point the encoder's bound is {c[C4.saturate.reached].value} nats against "
     "the Bayes critic's {ceiling:.3f} (log 8 = {log8:.3f}): the premise is {c[C4.saturate.reached].outcome}. "
-    "From there to the end the bound moves by {c[C4.saturate.bound_flat].difference} nats "
+    "From there to the end the bound moves by {c[C4.saturate.bound_flat].value} nats "
     "({c[C4.saturate.bound_flat].outcome}), while the shared style's R² goes from "
     "{c[C4.saturate.style_moves].reference} to {c[C4.saturate.style_moves].value}: {c[C4.saturate.style_moves]}. "
     "Measured twice at the saturation point, the shared-style R² differs by "
