@@ -328,13 +328,31 @@ def beta_vae(
     z: torch.Tensor,
     *,
     beta: float = 4.0,
+    capacity: float | None = None,
     likelihood: str = "bernoulli",
     decoder_logvar: float | torch.Tensor | None = None,
 ) -> LossOutput:
-    """β-VAE (Higgins et al. 2017): ``vae_elbo`` with ``beta = 4`` by default."""
-    return vae_elbo(
-        x, x_params, mu, logvar, z, beta=beta, likelihood=likelihood, decoder_logvar=decoder_logvar
-    )
+    """β-VAE (Higgins et al. 2017): ``vae_elbo`` with ``beta = 4`` by default.
+
+    ``capacity`` = C (nats per group, the KL summed over its views) gives the rate-constrained objective of
+    Burgess et al. 2018, ``Σ_j log p(x_j | z_j) − β |KL − C|``: the KL is pulled to C from either side, so
+    the rate is set by C rather than by β (notebook 05 sets C to SimVAE's rate, seed by seed). ``None``:
+    the ordinary β-VAE. Terms as ``vae_elbo`` (``kl`` is the rate; ``elbo`` the true ELBO, β = 1).
+    """
+    if capacity is None:
+        return vae_elbo(
+            x, x_params, mu, logvar, z, beta=beta, likelihood=likelihood, decoder_logvar=decoder_logvar
+        )
+    capacity = check_positive(capacity, "capacity", allow_zero=True)
+    beta = check_positive(beta, "beta", allow_zero=True)
+    likelihood = check_choice(likelihood, LIKELIHOODS, "likelihood")
+    _check_groups(x, x_params, mu, logvar, z, likelihood)
+    recon = _log_likelihood(x, x_params, likelihood, _likelihood_logvar(likelihood, decoder_logvar, x))
+    recon = recon.sum(dim=1)  # (B,)
+    kl = _kl_to_standard_normal(mu, logvar).sum(dim=1)  # (B,)
+    entropy = _entropy(logvar).sum(dim=1)
+    objective = recon - beta * (kl - capacity).abs()
+    return _output(objective, recon=recon, entropy=entropy, prior=-kl - entropy, elbo=recon - kl)
 
 
 def cr_vae(

@@ -1,16 +1,22 @@
 """Claims of notebook 05 (SimVAE against the VAE family): claim C6, its generative half.
 
-Declared before the run. Every claim is about trained networks (empirical); the seeds are those of the
-notebook's ``default`` profile: 5 headline seeds (the four methods at their chosen settings, and the MNIST
-5k benchmark), 3 ablation seeds (the rate-matched β-VAE and the clean-view ablation), and one seed for the
-linear-VAE checks (E14), which train by minibatch Adam on 10 000 samples, not by a population
-optimisation, so they are empirical and, with one seed, not decidable.
+Declared before the run. The primary test, ``C6.content.linear.vs_best``: on Fashion-MNIST, SimVAE's
+linear-probe test accuracy exceeds that of the VAE-family baseline (VAE, β-VAE or CR-VAE) whose chosen
+setting has the highest *validation* accuracy, by more than ``MARGIN``, over ``SEEDS`` paired seeds. Every
+method's knob (SimVAE σ², the VAE's learning rate, β-VAE's β, CR-VAE's γ) is chosen on the validation
+split from grids of equal length, at the selection seed ``seed + SELECT_OFFSET`` (never a test seed) and
+at a cheaper budget (the notebook's sizes declare both).
 
-The primary test of C6 compares SimVAE with the VAE-family baseline (VAE, β-VAE or CR-VAE) whose chosen
-setting has the highest *validation* accuracy in the notebook's selection step (the test split plays no
-part in choosing it); the per-baseline comparisons are secondaries. C6 has no negative control: the old
-one (VAE against SimVAE, roles swapped) was the negated mirror of ``C6.content.linear.vs_vae``; issue 28
-designs an informative one.
+Secondaries, Holm-adjusted together: SimVAE against a rate-constrained β-VAE whose capacity is SimVAE's
+rate at the same seed (its premise ``C6.rate_match`` checks that the rates agree, which the objective
+makes true by design), and the primary's comparison on MNIST 5k with the settings chosen on
+Fashion-MNIST. ``C6.paper_scale`` records the gap at the longest budget of the curve and is declared out
+of reach: the authors' budget is ``AUTHORS_EPOCHS`` epochs × ``AUTHORS_IMAGES`` images. The negative
+control runs the primary's comparison on labels permuted within each split, which neither representation
+can predict.
+
+Margins were calibrated on seeds 1000–1004 (selection seed 1100), never the committed seeds 0…n−1, and
+frozen before the committed run; ``margin_source`` says where each comes from.
 """
 
 from __future__ import annotations
@@ -19,201 +25,142 @@ from ..claims import Answer, ClaimSpec, NotebookSpec, Qualification
 
 NOTEBOOK = "05_simvae_vs_vae_family"
 
-HEADLINE_SEEDS = 5  # SIZES["default"]["n_seeds"]
-ABLATION_SEEDS = 3  # DESIGN["ablation_seeds"] (default)
-MNIST_SEEDS = 5  # DESIGN["mnist_seeds"] (default)
+SEEDS = 10  # paired test seeds of the primary (n_seeds of the default profile)
+RATE_SEEDS = 5  # the rate-matched β-VAE (rate_seeds)
+MNIST_SEEDS = 10  # MNIST 5k (mnist_seeds)
+LONGEST_SEEDS = 2  # seeds at the longest budget of the curve (curve_seeds[-1])
+SELECT_OFFSET = 100  # selection seed = seed + 100: disjoint from the test seeds seed … seed + n_seeds − 1
 
-MARGIN = 0.005  # content: half a point of accuracy
-MARGIN_SOURCE = "fixed before the run: half a point of accuracy"
-STYLE_MARGIN = 0.02  # style: crop-scale R²
-RATE_MARGIN = 0.15  # the rate-matched β-VAE's rate within 15 % of SimVAE's
+AUTHORS_EPOCHS, AUTHORS_IMAGES = 400, 60_000  # the authors' Fashion-MNIST budget
+# GPU cost of one step of the authors' MLP (64 images × 2 views, forward, backward, Adam) on one H100:
+# an estimate, not a measurement (no GPU was lent to this work). The step is ~4.4 GFLOP, so the GPU is
+# bound by kernel launches and Python (~60 kernels), not by arithmetic: 2 ms per step.
+GPU_MS_PER_STEP = 2.0
+RATE_WEIGHT = 5.0  # β of the rate-constrained β-VAE: the weight of |KL − C|
 
-# (label, id suffix) of the three VAE-family baselines
-BASELINES = (("VAE", "vae"), ("β-VAE", "beta_vae"), ("CR-VAE", "cr_vae"))
-PROBES = ("linear", "mlp")  # the content probes that choose their settings on the validation split
+# margins, frozen before the committed run
+MARGIN = 0.01  # content accuracy: one point
+RATE_MARGIN = 0.15  # rate of the rate-matched β-VAE within 15 % of SimVAE's
+# sd of the primary's paired difference (SimVAE σ² = 0.05 against CR-VAE γ = 0.1, the calibration's
+# choice) at 8 epochs on seeds 1000–1004; the gap itself was +0.046 at 2 epochs, +0.040 at 4 and +0.000
+# at 8. With 10 seeds it gives a minimum detectable effect of about 0.015 (80 % power).
+CALIBRATION_SD = 0.015
+CALIBRATED = "one point of accuracy, fixed before the run; calibration (seeds 1000–1004) gave the paired sd"
+
+# (answer-free) statement of the paper-scale limit, rendered with the notebook's estimate
+OUT_OF_REACH = (
+    "the authors' budget (400 epochs × 60 000 images, 375 000 steps per model) is beyond a CPU run; the "
+    "notebook states the GPU time it would need"
+)
 
 
-def _content(
-    id: str,
-    statement: str,
-    reference: str,
-    probe: str = "linear",
-    seeds: int = HEADLINE_SEEDS,
-    primary: bool = False,
-    premise: str | None = None,
-) -> ClaimSpec:
-    return ClaimSpec(
-        id=id,
+def _c(id: str, **kw) -> ClaimSpec:
+    return ClaimSpec(id=id, paper_claim="C6", **{"kind": "empirical", "seeds": SEEDS, **kw})
+
+
+def _content(id: str, statement: str, reference: str, **kw) -> ClaimSpec:
+    return _c(
+        id,
         statement=statement,
-        statistic=f"content accuracy ({probe} probe, test split), paired per seed",
+        statistic="content accuracy (linear probe on μ(x), test split), SimVAE, paired per seed",
         reference=reference,
         reference_kind="control",
         direction="greater",
         margin=MARGIN,
-        margin_source=MARGIN_SOURCE,
-        kind="empirical",
-        paper_claim="C6",
-        primary=primary,
-        seeds=seeds,
-        premise=premise,
+        margin_source=CALIBRATED,
+        **kw,
     )
 
 
-PRIMARY = _content(
-    "C6.content.linear.vs_best",
-    "SimVAE classifies better (linear probe) than the VAE-family baseline (VAE, β-VAE or CR-VAE) whose "
-    "chosen setting has the highest validation accuracy, each at its best validation setting",
-    "the best-validation VAE-family baseline",
-    primary=True,
-)
-
-HEADLINE = tuple(
+# The claims of this notebook's Fashion-MNIST comparison; the controlled synthetic comparison adds its
+# own (``SPEC`` is built from the concatenation).
+VAE_FAMILY_CLAIMS: tuple[ClaimSpec, ...] = (
     _content(
-        f"C6.content.{probe}.vs_{suffix}",
-        f"SimVAE classifies better than {label} ({probe} probe), each at its best validation setting",
-        label,
-        probe,
-    )
-    for probe in PROBES
-    for label, suffix in BASELINES
-)
-
-STYLE = tuple(
-    ClaimSpec(
-        id=f"C6.style.vs_{suffix}",
-        statement=f"SimVAE keeps more style (crop scale) than {label}",
-        statistic="crop-scale R² (linear probe, test split), paired per seed",
-        reference=label,
+        "C6.content.linear.vs_best",
+        "SimVAE classifies Fashion-MNIST better (linear probe) than the VAE-family baseline whose chosen "
+        "setting has the highest validation accuracy, each at its best validation setting",
+        "the best-validation VAE-family baseline, same seed",
+        primary=True,
+    ),
+    _c(
+        "C6.content.shuffled_labels",
+        statement="negative control: the primary's comparison on class labels permuted within each split, "
+        "which no representation can predict",
+        statistic="accuracy on permuted labels (linear probe), SimVAE",
+        reference="the same for the best-validation baseline, same seed and permutation",
         reference_kind="control",
         direction="greater",
-        margin=STYLE_MARGIN,
-        margin_source="fixed before the run: 0.02 of crop-scale R²",
-        kind="empirical",
-        paper_claim="C6",
-        seeds=HEADLINE_SEEDS,
-    )
-    for label, suffix in BASELINES
-)
-
-RATE = (
-    ClaimSpec(
-        id="C6.rate_match",
-        statement="premise: the rate-matched β-VAE spends SimVAE's rate (KL per pair of views)",
-        statistic="relative rate gap (β-VAE − SimVAE) / SimVAE, per seed",
+        margin=MARGIN,
+        margin_source="the checked claim's own margin",
+        kind="negative_control",
+        checks="C6.content.linear.vs_best",
+    ),
+    _c(
+        "C6.rate_match",
+        statement="the rate-constrained β-VAE spends SimVAE's rate (KL per pair of views, last epoch)",
+        statistic="β-VAE rate / SimVAE rate − 1, same seed",
         reference="equal rates",
         reference_kind="theory",
         direction="within",
         margin=RATE_MARGIN,
-        margin_source="fixed before the run: 15 % of the rate",
-        kind="empirical",
-        paper_claim="C6",
-        seeds=ABLATION_SEEDS,
-        paired=False,
+        margin_source="15 % of the rate, fixed before the run",
+        seeds=RATE_SEEDS,
     ),
     _content(
-        "C6.content.linear.vs_beta_vae_rate",
-        "SimVAE classifies better than a β-VAE at the same rate (linear probe)",
-        "β-VAE, rate-matched",
-        seeds=ABLATION_SEEDS,
+        "C6.content.linear.vs_rate_matched",
+        "SimVAE classifies better than a β-VAE constrained to SimVAE's own rate: its edge is not just a "
+        "different rate",
+        "rate-constrained β-VAE (capacity = SimVAE's rate at that seed), same seed",
+        seeds=RATE_SEEDS,
         premise="C6.rate_match",
     ),
-)
-
-CLEAN_VIEW = tuple(
-    _content(id, statement, reference, seeds=ABLATION_SEEDS)
-    for id, statement, reference in (
-        ("C6.clean_view.simvae", "a clean view helps SimVAE", "SimVAE"),
-        ("C6.clean_view.cr_vae", "the clean view helps CR-VAE", "CR-VAE, two augmented views"),
-        ("C6.views_equal.clean", "SimVAE beats CR-VAE when both see a clean view", "CR-VAE"),
-        (
-            "C6.views_equal.augmented",
-            "SimVAE beats CR-VAE when neither sees a clean view",
-            "CR-VAE, two augmented views",
-        ),
-    )
-)
-
-MNIST = tuple(
     _content(
-        f"C6.mnist.content.linear.vs_{suffix}",
-        f"on MNIST 5k, SimVAE classifies better than {label} (linear probe, Fashion-MNIST's settings)",
-        label,
+        "C6.mnist.content.linear.vs_best",
+        "on MNIST 5k, with the settings chosen on Fashion-MNIST, SimVAE classifies better than the same "
+        "baseline",
+        "the primary's baseline on MNIST 5k, same seed",
         seeds=MNIST_SEEDS,
-    )
-    for label, suffix in BASELINES
-)
-
-_LINEAR = dict(
-    reference_kind="theory",
-    direction="within",
-    kind="empirical",
-    paper_claim="C6",
-    seeds=1,
-    paired=False,
-)
-LINEAR = (
-    ClaimSpec(
-        id="C6.linear.active_units",
-        statement="linear VAE with fixed σ_x² (trained by minibatch Adam): direction i is active iff "
-        "λ_i > σ_x² (Lucas et al. 2019)",
-        statistic="max |active units − #{λ_i > σ_x²}| over σ_x² ∈ {0.01, 0.2, 0.6, 1.5}",
-        reference="closed form",
-        margin=0.0,
-        margin_source="exact count",
-        **_LINEAR,
     ),
-    ClaimSpec(
-        id="C6.linear.rate",
-        statement="its rate is Σ_active ½ log(λ_i/σ_x²)",
-        statistic="max relative KL error over σ_x²",
-        reference="closed form",
-        margin=0.05,
-        margin_source="fixed before the run: 5 % (finite training)",
-        **_LINEAR,
-    ),
-    ClaimSpec(
-        id="C6.linear.sigma_vae",
-        statement="σ-VAE (σ_x² learned by minibatch Adam) learns σ_x² = σ_n²",
-        statistic="learned σ_x² / σ_n² − 1",
-        reference="σ_n²",
-        margin=0.2,
-        margin_source="fixed before the run: 20 % (finite training)",
-        **_LINEAR,
+    _content(
+        "C6.paper_scale",
+        "at the authors' budget SimVAE classifies better than the best-validation baseline",
+        "the best-validation baseline at the longest budget of the curve, same seed",
+        seeds=LONGEST_SEEDS,
+        out_of_reach=OUT_OF_REACH,
     ),
 )
-
-_NO_MORE_STYLE = "SimVAE keeps no more crop-scale style than the tuned {}"
 
 SPEC = NotebookSpec(
-    notebook=NOTEBOOK,
-    claims=(PRIMARY, *HEADLINE, *STYLE, *RATE, *CLEAN_VIEW, *MNIST, *LINEAR),
+    NOTEBOOK,
+    claims=(*VAE_FAMILY_CLAIMS,),  # the lead adds *c6_controlled.CLAIMS here
     answers=(
         Answer(
             paper_claim="C6",
-            statement="Fitting the SSL model generatively (ELBO_SSL, SimVAE) beats the other VAE-family "
-            "methods (VAE, β-VAE, CR-VAE) on content classification on simple image benchmarks, and keeps "
-            "style.",
+            statement="Fitting the SSL model generatively (SimVAE, maximising ELBO_SSL) beats the other "
+            "VAE-family methods (VAE, β-VAE, CR-VAE) on content classification on simple image benchmarks.",
             primary="C6.content.linear.vs_best",
             qualifications=(
                 Qualification(
-                    claim="C6.style.vs_beta_vae",
-                    when=("contradicted", "no_effect"),
-                    text=_NO_MORE_STYLE.format("β-VAE"),
+                    claim="C6.content.linear.vs_rate_matched",
+                    when=("no_effect", "contradicted"),
+                    text="a β-VAE held to SimVAE's rate does as well: the edge is a rate, not the shared "
+                    "latent",
                 ),
                 Qualification(
-                    claim="C6.style.vs_cr_vae",
-                    when=("contradicted", "no_effect"),
-                    text=_NO_MORE_STYLE.format("CR-VAE"),
+                    claim="C6.mnist.content.linear.vs_best",
+                    when=("no_effect", "contradicted"),
+                    text="the comparison does not carry over to MNIST 5k",
                 ),
                 Qualification(
-                    claim="C6.content.linear.vs_vae",
-                    when=("contradicted", "no_effect"),
-                    text="SimVAE does not beat the plain VAE",
+                    claim="C6.paper_scale",
+                    when=("not_decidable",),
+                    text="this is a CPU budget far below the authors'; at their budget the comparison is "
+                    "not decidable here",
                 ),
             ),
-            settle="the authors' budget — 400 epochs on all 60 000 training images, here a fraction of the "
-            "images for a few epochs — and ≥ 10 paired seeds (issue 28)",
+            settle="the primary comparison at the authors' budget (400 epochs on all 60 000 images) on a "
+            "GPU: the full profile, unchanged",
         ),
     ),
-    constants={"4.6": "the authors' code: a fixed decoder log-variance of −4.6, σ_x² = e^(−4.6) ≈ 0.01"},
+    constants={},
 )
