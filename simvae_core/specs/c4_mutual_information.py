@@ -25,15 +25,18 @@ package against its closed forms, Monte Carlo of closed forms, and every check w
 Bayes) critic, including those that hold by construction: E[pmi] = I, Barber–Agakov with the true
 conditional and NWJ with its optimal critic are unbiased, the JS objective's optimum, InfoNCE with the
 true critic against the reference tables of E8 and E9. Learned critics (``CRITIC_SEEDS`` seeds), trained
-encoders (``SEEDS`` seeds) and E10's linear probe over ``BIJ_DRAWS`` independent draws are empirical. The
-E9 learned critic, E10's MLP probe and its learned critics are one-draw illustrations, not claims.
+encoders (``SEEDS`` seeds) and E10's linear probe over ``BIJ_DRAWS`` independent draws are empirical. E10's
+MLP probe is a one-draw illustration, not a claim; the learned critics of E9 and E10 are no longer run.
 
-Calibration: margins and the design (K = 8, the linear decoder, τ = 0.1 against 0.05, 3 000 steps, the
-saturation point at a quarter of training) were chosen on pilot seeds 1000–1002 and are frozen here before
-the committed run (seeds 0 … n − 1). On the pilots the bound at K = 8 stood 0.06–0.14 nats below its
-ceiling at a quarter of training and rose by about 0.05 after; the shared style's R² fell by 0.2–0.35 at
-τ = 0.1 and not at τ = 0.05. An MLP decoder (the first design) left the bound 0.7 nats short of its
-ceiling after 2 000 steps: saturation was out of reach, which is why the views are now a linear mixture.
+Calibration (seeds ≥ 1000 only; the committed run uses seeds 0 … n − 1). Pilots on seeds 1000–1002 chose
+the design: an MLP decoder (the first design) left the bound at K = 8 about 0.7 nats short of its ceiling
+after 2 000 steps, so saturation was out of reach; with a linear mixture the bound stood 0.06–0.14 nats
+below the ceiling at a quarter of 3 000 steps and rose by about 0.05 after. The margins were then frozen
+and checked by one default run at seed 1000 (seeds 1000–1009; learned critics 1000–1004): the premise held
+(−0.093 [−0.098, −0.087] nats from the ceiling), the primary read −0.28 [−0.30, −0.25], its negative
+control −0.011 [−0.018, −0.004] (missing by 0.8 margins), the equal-bound test +0.024 [0.021, 0.027] nats
+and the style gap +0.20 [0.16, 0.24]. That run changed one thing: the two learned-spread claims moved to
+the log scale (NWJ's raw spread ratio is heavy-tailed; its t-interval spanned 0), margins unchanged.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ BIJ_DRAWS = 5  # E10: independent draws of a representation and its bijections (
 FIXED = "fixed before the run"
 EXACT = "exact algebra"
 MC5 = "5 Monte Carlo standard errors (computed in the run)"
-CALIBRATED = "calibrated on pilot seeds 1000–1002, frozen before the committed run"
+CALIBRATED = "calibrated on seeds 1000–1009 (pilots and one default run), frozen before the committed run"
 
 E8_MIS = (2, 4, 6, 8, 10)  # the staircase's true MI, nats
 E9_SIGMA2 = ("1", "0.5", "0.3305", "0.15", "0.05", "0.01")  # E9's σ², as they appear in the ids
@@ -343,23 +346,24 @@ def _learned_critics() -> tuple[ClaimSpec, ...]:
         _c(
             "C4.e8.nwj_sd_ratio_learned",
             statement="E8: learned sd(NWJ) at 8–10 nats ≥ 3 × sd(InfoNCE)",
-            statistic="sd(NWJ) / sd(InfoNCE), rms over 8 and 10 nats",
-            reference="equal spread",
+            statistic="log[sd(NWJ) / sd(InfoNCE)], each sd the rms over 8 and 10 nats",
+            reference="equal spread (log ratio 0)",
             reference_kind="theory",
             direction="greater",
-            margin=2.0,
-            margin_source=f"{FIXED}: a ratio of at least 3",
+            margin=math.log(3),
+            margin_source=f"{FIXED}: a ratio of at least 3; on the log scale since calibration (seeds "
+            "1000–1004): NWJ's spread is heavy-tailed, so the raw ratio's t-interval spanned 0",
             seeds=CRITIC_SEEDS,
         ),
         _c(
             "C4.e8.smile_sd_vs_nwj",
             statement="E8: learned sd(SMILE τ=5) ≤ sd(NWJ) at 8–10 nats",
-            statistic="sd(SMILE), rms over 8 and 10 nats",
-            reference="learned NWJ's sd (same seed)",
+            statistic="log sd(SMILE), rms over 8 and 10 nats",
+            reference="log sd(NWJ), the learned NWJ critic of the same seed",
             reference_kind="control",
             direction="less",
             margin=0.0,
-            margin_source=f"{FIXED}: no larger than NWJ's",
+            margin_source=f"{FIXED}: no larger than NWJ's; log scale as for the ratio above",
             seeds=CRITIC_SEEDS,
         ),
     )
@@ -491,9 +495,9 @@ SPEC = NotebookSpec(
             primary="C4.saturate.style_moves",
             qualifications=(
                 Qualification(
-                    claim="C4.equal_mi.style_differs",
-                    when=("supported", "direction_only"),
-                    text="two encoders with the same saturated bound keep different amounts of shared style",
+                    claim="C4.saturate.bound_flat",
+                    when=("contradicted", "inconclusive"),
+                    text="the bound still moved after the saturation point, by more than the premise allows",
                 ),
                 Qualification(
                     claim="C4.content.kept",
