@@ -351,6 +351,7 @@ plots.margin(
 for ax in axes:
     ax.axvline(sat_step, color="grey", ls=":", lw=1)
     ax.legend(fontsize=8)
+axes[0].set_ylabel("InfoNCE at K = 8 (nats)")
 axes[1].set_ylabel("R² (ridge probe, held-out groups)")
 run.savefig(fig, "past_saturation")
 
@@ -365,6 +366,12 @@ run.savefig(fig, "past_saturation")
 # seed, lies within ±0.15 nats: an equivalence test, both ends of the interval inside the band.
 # `C4.equal_mi.style_differs`, gated by it: τ = 0.05 ends with more shared-style R² than τ = 0.1, by more
 # than 0.05 (the direction was fixed on pilot seeds before the run).
+#
+# **What each outcome would mean.** Both supported: the bound's value, even saturated and equal, leaves
+# open how much of the MI-carrying style the encoder keeps; the temperature, a property of the critic and
+# not of the MI, decides it. Bounds not equivalent: the comparison is not one of equal MI estimates, and the
+# style gap is not decidable. Style gap *no effect*: at equal bounds the two temperatures keep the same
+# shared style, and this pair of encoders gives no evidence that the bound leaves the representation open.
 
 # %%
 alt = c4.saturation(model, seeds=run.seeds, steps=S.steps, n_curve=S.n_curve, n_held=S.n_held, tau=c4.TAU_ALT, curve=False, clock=clock)  # fmt: skip
@@ -385,6 +392,8 @@ book.reading(
 both = pd.concat([t[(t["held"] == "A") & (t["step"] == t["step"].max())] for t in (sat, alt)])
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
 plots.bars(axes[0], both, "tau", "nce")
+axes[0].axhline(ceiling, color="C3", ls=":", lw=1, label="Bayes critic")
+axes[0].set_ylim(ceiling - 2 * c4.M_SAT, ceiling + c4.M_SAT)
 plots.margin(axes[0], both[both["tau"] == c4.TAU]["nce"].mean(), c4.M_SAT, "within", label="τ = 0.1 ± margin")
 plots.bars(axes[1], both, "tau", "shared")
 plots.claim_margin(axes[1], book["C4.equal_mi.style_differs"], label="τ = 0.1 + margin")
@@ -428,7 +437,7 @@ axes[0].scatter(
     bij["draw"], bij["mlp"], s=40, facecolors="none", edgecolors="C3", label="MLP probe (one draw)"
 )
 axes[0].axhline(1 / (1 + 0.1), color="grey", ls="--", lw=1, label="Bayes R², 0.909")
-axes[0].set(xlabel="draw", ylabel="R² of the content")
+axes[0].set(xlabel="draw", ylabel="R² of the content", xticks=sorted(bij["draw"].unique()))
 axes[1].bar(span.index.astype(str), span.values, color="C0")
 plots.claim_margin(axes[1], book["C4.e10.linear_span"])
 axes[1].set(xlabel="draw", ylabel="linear R² span")
