@@ -303,7 +303,7 @@ teaching.mi_explorer(sigma2=0.15, s2=1.0, K=64, d=10).show()
 
 # %%
 model = c4.c4_model(seed)
-ceiling = c4.bayes_ceiling(model, seed=seed)
+ceiling = c4.bayes_ceiling(model, n_batches=S.n_eval, seed=seed)
 sat = c4.saturation(model, seeds=run.seeds, steps=S.steps, n_curve=S.n_curve, n_held=S.n_held, clock=clock)
 book.check("C4.saturate.reached", c4.at(sat, "nce", "sat"), ceiling)
 book.check("C4.saturate.style_moves", c4.at(sat, "shared", "end"), c4.at(sat, "shared", "sat"))
