@@ -50,7 +50,7 @@
 # (supported, contradicted, direction only, no effect, inconclusive, not decidable); the secondary claims
 # are Holm-adjusted together; a premise gates the claim it serves. **Derivations** (sympy, the package
 # against closed forms, Monte Carlo with the analytic critic) are software checks, counted apart and never
-# evidence for C4. Learned critics run on 5 seeds, trained encoders on 10.
+# evidence for C4. Learned critics and trained encoders run on 10 seeds each.
 #
 # **What changed from the first version.** Its primary test trained at K = 16 and never reached the
 # ceiling, so it could not be decided; its learned critics and probes rested on one seed; its "equal MI"
@@ -169,7 +169,7 @@ book.reading(
 # %% [markdown]
 # **Learned critics.** Two 2 × 256 ReLU MLPs embed $x$ and $y$ in 32 dimensions (a separable critic,
 # Adam 5·10⁻⁴), trained through the staircase by InfoNCE, NWJ and SMILE (τ = 5), one critic per bound and
-# seed, on 5 seeds; each level's statistics come from its second half. **Claims** (empirical, 5 seeds,
+# seed, on 10 seeds; each level's statistics come from its second half. **Claims** (empirical, 10 seeds,
 # Holm-adjusted with the other secondaries): `C4.e8.nce_saturates`, learned InfoNCE at 10 nats lies between
 # 3.6 and log 64 (E8's criterion); `C4.e8.nwj_sd_ratio_learned`, NWJ's spread at 8–10 nats is at least
 # three times InfoNCE's; `C4.e8.smile_sd_vs_nwj`, SMILE's spread is no larger than NWJ's (same seed). The

@@ -150,7 +150,7 @@ SIZES = SizeTable(
     ),
     default=Sizes(
         n_seeds=10,
-        critic_seeds=5,
+        critic_seeds=10,
         n_eval=1000,
         n_mc=200_000,
         level_steps=300,
@@ -164,7 +164,7 @@ SIZES = SizeTable(
     ),
     full=Sizes(
         n_seeds=20,
-        critic_seeds=10,
+        critic_seeds=20,
         n_eval=4000,
         n_mc=1_000_000,
         level_steps=1500,
