@@ -230,8 +230,10 @@ def _staircase_analytic() -> tuple[ClaimSpec, ...]:
             "NWJ sd with the optimal critic at 2 nats = the E8 reference value computed by Monte Carlo",
             "sd over fresh batches of 64",
             "the E8 reference value computed by Monte Carlo",
-            0.03,
-            "0.03 (the reference's rounding and Monte Carlo error)",
+            None,
+            "5 standard errors of the sample sd, √((κ − 1)/4n) · sd with the sample kurtosis κ (computed in "
+            "the run): NWJ's batch values are heavy-tailed even at 2 nats, so a fixed 0.03 failed on "
+            "calibration seed 2000 (0.31 from 1 000 batches, one rare batch)",
         ),
     )
 
