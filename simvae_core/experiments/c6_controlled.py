@@ -72,7 +72,10 @@ __all__ = [
 ]
 
 OBS_DIM = 12
-BATCH, LR = 128, 3e-3  # groups per step; Adam's rate, the same for every method (1e-2: stiff settings oscillate)
+BATCH, LR = (
+    128,
+    3e-3,
+)  # groups per step; Adam's rate, the same for every method (1e-2: stiff settings oscillate)
 METHODS = ("simvae", "vae", "beta_vae", "cr_vae")
 BASELINES = ("vae", "beta_vae", "cr_vae")
 KNOBS = {"simvae": "sigma2", "vae": "decoder_var", "beta_vae": "beta", "cr_vae": "gamma"}
