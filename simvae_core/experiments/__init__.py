@@ -12,6 +12,7 @@ Families:
 
 - :mod:`.c1_model`               C1, the SSL latent-variable model (notebook 01)
 - :mod:`.c2_c3_correspondence`   C2/C3, discriminative SSL and the model; style collapse (notebook 02)
+- :mod:`.c4_mutual_information`  C4, mutual information between views (notebook 03)
 - :mod:`.c5_projection_head`     C5, the projection head (notebook 04)
 
 Shared pieces: :mod:`.common` (training on view groups, encoding, timing training against evaluation)
@@ -24,5 +25,6 @@ family module imports torch.
 FAMILIES = {
     "01_ssl_generative_model": "c1_model",
     "02_discriminative_ssl_correspondence": "c2_c3_correspondence",
+    "03_mutual_information": "c4_mutual_information",
     "04_projection_head": "c5_projection_head",
 }
