@@ -151,3 +151,22 @@ def test_best_baseline_takes_the_maximum_of_the_three_per_seed():
     versus = c6c.best_baseline(pd.DataFrame(rows)).set_index("seed")
     assert list(versus["best_method"]) == ["cr_vae", "vae"]
     assert versus["gap"].tolist() == pytest.approx([0.3, 0.1])
+
+
+def test_stopping_rise_is_what_early_stopping_gained_over_the_last_fifth():
+    steps = [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]
+    flat = [0.1, 0.2, 0.5, 0.6, 0.7, 0.7, 0.69, 0.7, 0.68, 0.7]  # best 0.7 reached by 4/5: no rise
+    late = [0.1, 0.2, 0.5, 0.6, 0.7, 0.6, 0.65, 0.7, 0.9, 0.8]  # best rises 0.7 -> 0.9 after 4/5
+    curves = pd.DataFrame(
+        [
+            {"method": "simvae", "seed": 0, "step": t, "content_val": v}
+            for t, v in zip(steps, flat, strict=True)
+        ]
+        + [
+            {"method": "vae", "seed": 0, "step": t, "content_val": v}
+            for t, v in zip(steps, late, strict=True)
+        ]
+    )
+    rise = c6c.stopping_rise(curves).set_index("method")["rise"]
+    assert rise["simvae"] == pytest.approx(0.0)
+    assert rise["vae"] == pytest.approx(0.2)

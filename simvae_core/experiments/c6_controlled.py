@@ -22,6 +22,7 @@ Runners (tidy tables; they read no notebook globals):
 - :func:`early_stopped`  each run at its checkpoint of best *validation* content in the second half of
   training (the same rule for every method: CR-VAE's content oscillates from one checkpoint to the next at
   the learning rate that lets SimVAE converge, so a single end snapshot would be a lottery)
+- :func:`stopping_rise`  what early stopping still gained over the last fifth (the plateau premise)
 - :func:`best_baseline`  SimVAE against the best of the three baselines per seed (their maximum)
 - :func:`gaps`     SimVAE − the best baseline along training (per seed and step), for the figure
 
@@ -68,6 +69,7 @@ __all__ = [
     "select",
     "selection_seeds",
     "shuffle_groups",
+    "stopping_rise",
     "theory",
 ]
 
@@ -284,6 +286,22 @@ def early_stopped(curves: pd.DataFrame, after: float = 0.5) -> pd.DataFrame:
     last = curves.groupby(["method", "seed"])["step"].transform("max")
     late = curves[curves["step"] >= after * last]
     return late.loc[late.groupby(["method", "seed"])["content_val"].idxmax()].reset_index(drop=True)
+
+
+def stopping_rise(curves: pd.DataFrame, after: float = 0.5, value: str = "content_val") -> pd.DataFrame:
+    """How much early stopping still gained in the last fifth of training: per method and seed, the best
+    validation ``value`` in :func:`early_stopped`'s window (checkpoints at or after ``after`` of the run)
+    minus the best in that window up to four fifths of the run (never negative). Near zero for every
+    method: the early-stopped readings have converged, whatever a run's swings between checkpoints.
+    Columns: method, seed, rise."""
+    rows = []
+    for (method, seed), part in curves.groupby(["method", "seed"], sort=False):
+        last = part["step"].max()
+        window = part[part["step"] >= after * last]
+        before = window[window["step"] <= 0.8 * last + 1e-9]
+        rise = float(window[value].max() - before[value].max()) if len(before) else float("nan")
+        rows.append({"method": method, "seed": seed, "rise": rise})
+    return pd.DataFrame(rows)
 
 
 def best_baseline(stopped: pd.DataFrame, value: str = "content") -> pd.DataFrame:

@@ -11,9 +11,11 @@ objective must choose. Linear encoder and decoder, so that training to a plateau
   ``SEEDS`` paired seeds, each method at the knob value chosen on the validation split at selection seeds
   ``seed + SELECT_OFFSET + i`` (never a test seed), and each run read at its checkpoint of best
   validation content in the second half of training (early stopping, the same rule for all: CR-VAE's
-  content oscillates between checkpoints). Its premise ``C6.controlled.plateau``: SimVAE's content moves
-  by less than ``M_PLATEAU`` over the last fifth of training (the baselines, read at their best
-  checkpoint, cannot gain from a longer run what their oscillation already gives them).
+  content oscillates between checkpoints). Its premise ``C6.controlled.plateau``: SimVAE's early-stopped
+  reading has converged, i.e. the best validation content of its second half rose by less than
+  ``M_PLATEAU`` over the last fifth of training (``c6_controlled.stopping_rise``).
+  The baselines' best checkpoints still rise late (their content swings between checkpoints); that rise is
+  reported, not gated: a later best checkpoint is a maximum over more swings, which favours them.
 - ``C6.controlled.style``: SimVAE spends its one spare unit on style, so its style R² is the closed form
   for one kept style direction, ``(1/3) a²/(a² + σ_n²)``, within ``M_STYLE`` (C6's "generative fits keep
   style"; 0 would mean the style was discarded, 0.98 that all of it was kept).
@@ -23,14 +25,17 @@ objective must choose. Linear encoder and decoder, so that training to a plateau
   the content in an active unit (what a probe reads, about 0.3, comes through units the ELBO switched off).
 
 The margins were fixed before the committed run. Calibration (seeds 1000-1009, selection seeds 1100-1101,
-the default sizes: 2 048 groups, 1 500 steps of Adam at 3e-3, about 250 s of CPU) chose σ² = 0.01,
-σ_x² = 10, β = 10 and γ = 10, all interior; CR-VAE was the best baseline at every seed. It gave
-``vs_best`` +0.160 [0.098, 0.222] (paired sd 0.087, so 10 seeds resolve about 0.06 beyond the margin),
-``style`` −0.019 [−0.027, −0.010] against the closed form, the negative control −0.084 [−0.186, 0.019]
-(2.7 margins short of passing), and the premise −0.020 [−0.058, 0.018]: inconclusive, because at one
-seed of ten SimVAE's content fell by 0.17 in the last fifth (the other nine moved by less than 0.05).
-Adam at 1e-2 left the stiff settings (σ² = 0.001, γ ≥ 100) oscillating between checkpoints; at 1e-3 SimVAE
-had not converged in 2 400 steps. Hence the rate 3e-3 and early stopping on validation.
+the default sizes: 2 048 groups, 1 500 steps of Adam at 3e-3, about 250 s of CPU) chose σ² = 0.01, σ_x² =
+10, β = 10 and γ = 10, all interior; CR-VAE was the best baseline at every seed. It gave ``vs_best`` +0.160
+[0.098, 0.222] (paired sd 0.087, so 10 seeds resolve about 0.06 beyond the margin), ``style`` −0.019
+[−0.027, −0.010] against the closed form, the negative control −0.084 [−0.186, 0.019] (2.7 margins short of
+passing), and a premise on SimVAE's content at the end of training, −0.020 [−0.058, 0.018]: inconclusive,
+because at one seed of ten SimVAE's content fell by 0.17 in the last fifth. That premise measured the end of
+the curve while the claim reads early-stopped values, so the lead replaced it (before any committed run) by
+the rise of the early-stopped reading; a second calibration (seeds 1000-1009, data drawn at seed 1007) gave
+SimVAE rises of 0.000-0.004, the baselines' up to 0.34 (VAE, seed 1001), and ``vs_best`` +0.108 (paired sd
+0.060). Adam at 1e-2 left the stiff settings (σ² = 0.001, γ ≥ 100) oscillating between checkpoints; at 1e-3
+SimVAE had not converged in 2 400 steps. Hence the rate 3e-3 and early stopping on validation.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ STYLE_VAR, NOISE_VAR = 4.0, 0.1
 
 # margins, frozen before the committed run
 M_CONTENT = 0.05  # content R²: a twentieth of the variance of c
-M_PLATEAU = 0.025  # change of the content gap over the last fifth of training: half of M_CONTENT
+M_PLATEAU = 0.025  # rise of SimVAE's early-stopped content over the last fifth: half of M_CONTENT
 M_STYLE = 0.05  # style R² around the one-unit closed form
 STYLE_ONE_UNIT = STYLE_VAR / (STYLE_VAR + NOISE_VAR) / STYLE_DIM  # 0.325
 
@@ -63,10 +68,11 @@ def _c(id: str, **kw: object) -> ClaimSpec:
 CLAIMS: tuple[ClaimSpec, ...] = (
     _c(
         "C6.controlled.plateau",
-        statement="SimVAE's content no longer moves: over the last fifth of training its R² changes by "
-        "less than 0.025",
-        statistic="change of SimVAE's content R² (held-out views) over the last fifth of training",
-        reference="no change",
+        statement="SimVAE's early-stopped reading has converged: the best validation content of its "
+        "second half rose by less than 0.025 over the last fifth of training",
+        statistic="best validation content R² of SimVAE in the second half of training minus the best up "
+        "to four fifths of it (never negative)",
+        reference="no rise",
         reference_kind="theory",
         direction="within",
         margin=M_PLATEAU,
