@@ -15,7 +15,6 @@ Runners (tidy tables, one row per method × seed × checkpoint; they read no not
 - :func:`posterior_curves`  total variation between SimCLR's softmax and the Bayes posterior while training
 - :func:`style_curves`      R² of content, shared style and per-view style while training
 - :func:`references`        the same scores for the true latents and the raw observations
-- :func:`last_fifth`        each seed's change over the last fifth of training (the declared plateau)
 - :func:`linear_optima_error`  the linear-Gaussian closed forms (spectral contrastive vs probabilistic PCA)
 
 ``SIZES`` holds the typed sizes per profile and ``SPEC`` the claims (declared in
@@ -24,7 +23,7 @@ Runners (tidy tables, one row per method × seed × checkpoint; they read no not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -34,16 +33,16 @@ import torch.nn.functional as F
 
 from ..analysis import geometry, metrics
 from ..analysis.probes import group_split_probe
-from ..learning.train import initial_model
 from ..notebook.sizes import RunSizes, SizeTable
 from ..specs.c2_c3_correspondence import M_PLATEAU_R2 as PLATEAU_FALL
 from ..specs.c2_c3_correspondence import SPEC
 from ..theory import linear as linear_theory
 from ..theory import ssl_model as ssl
 from ..theory.generators import make_decoder
-from .common import Clock, encode_views, train_on_groups
+from .common import Clock, encode_views, last_fifth, watched_fit
 
 __all__ = [
+    "last_fifth",  # re-exported from .common: notebook 02 reads its plateaus with it
     "OPTIONS",
     "PLATEAU_FALL",
     "PRIMARY",
@@ -59,7 +58,6 @@ __all__ = [
     "cluster_curves",
     "cluster_scores",
     "content_style_groups",
-    "last_fifth",
     "linear_optima_error",
     "per_seed",
     "posterior_curves",
@@ -309,57 +307,6 @@ def references(data: Groups, seed: int = 0) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------ runners
 
 
-def _checkpoint_steps(steps: int, per_epoch: int, checkpoints: int) -> dict[int, int]:
-    """{epoch: step} of ``checkpoints`` evaluations evenly spaced over the run (the last at its end)."""
-    epochs = -(-steps // per_epoch)
-    out = {}
-    for k in range(1, checkpoints + 1):
-        e = max(1, round(k * epochs / checkpoints))
-        out[e] = min(e * per_epoch, steps)
-    return out
-
-
-def _watched_fit(
-    method: str,
-    views: torch.Tensor,
-    *,
-    steps: int,
-    batch_size: int,
-    latent_dim: int,
-    seed: int,
-    checkpoints: int,
-    evaluate: Callable[[Any], dict[str, float]],
-    clock: Clock,
-    **options: Any,
-) -> tuple[list[dict[str, Any]], Any]:
-    """Train once, evaluating ``evaluate(model)`` at ``checkpoints`` points (and at initialisation, step
-    0); training and evaluation time go to the clock's ``train`` and ``eval``. Returns (rows, model)."""
-    per_epoch = max(1, views.shape[0] // min(batch_size, views.shape[0]))
-    at = _checkpoint_steps(steps, per_epoch, checkpoints)
-    rows: list[dict[str, Any]] = []
-
-    def watch(epoch: int, trained: Any) -> None:
-        if epoch in at:
-            with clock("eval"):  # nested in "train": counted as evaluation only
-                rows.append({"step": at[epoch], **evaluate(trained)})
-
-    with clock("train"):
-        trained = train_on_groups(
-            method,
-            views,
-            steps=max(at.values()),
-            batch_size=batch_size,
-            latent_dim=latent_dim,
-            seed=seed,
-            cache=False,
-            callback=watch,
-            **options,
-        )
-    with clock("eval"):
-        rows.insert(0, {"step": 0, **evaluate(initial_model(trained, views))})
-    return rows, trained
-
-
 def cluster_curves(
     data: Groups,
     methods: Iterable[str],
@@ -381,7 +328,7 @@ def cluster_curves(
                 h = encode_views(model, torch.cat([data.pool, data.held], 1))
                 return cluster_scores(h[:, :N_POOL], h[:, N_POOL:], data.y, seed)
 
-            got, _ = _watched_fit(
+            got, _ = watched_fit(
                 method,
                 data.pool,
                 steps=steps,
@@ -405,7 +352,7 @@ def posterior_curves(
     tau = 1 / POST_KAPPA
     rows = []
     for seed in seeds:
-        got, _ = _watched_fit(
+        got, _ = watched_fit(
             "simclr",
             pairs.train,
             steps=steps,
@@ -436,7 +383,7 @@ def style_curves(
     rows = []
     for method, d in runs:
         for seed in seeds:
-            got, _ = _watched_fit(
+            got, _ = watched_fit(
                 method,
                 data.pool,
                 steps=steps,
@@ -449,22 +396,6 @@ def style_curves(
                 **STYLE_OPTIONS.get(method, {}),
             )
             rows += [{"method": method, "d": d, "seed": seed, **r} for r in got]
-    return pd.DataFrame(rows)
-
-
-def last_fifth(curves: pd.DataFrame, value: str, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Per seed (and ``by``): ``value`` at the last step, at the last checkpoint at or before four fifths
-    of the run (so the window is never shorter than a fifth), and their difference ``change`` (the declared
-    plateau: the statistic moves by less than its margin over the last fifth of training)."""
-    rows = []
-    for key, part in curves.groupby([*by, "seed"], sort=False):
-        last = part["step"].max()
-        before = part["step"][part["step"] <= 0.8 * last + 1e-9].max()
-        end = float(part.loc[part["step"] == last, value].iloc[0])
-        then = float(part.loc[part["step"] == before, value].iloc[0])
-        rows.append(
-            {**dict(zip([*by, "seed"], key, strict=True)), "end": end, "before": then, "change": end - then}
-        )
     return pd.DataFrame(rows)
 
 

@@ -47,8 +47,8 @@ from ..specs.c6_controlled import (
     STYLE_DIM,
     STYLE_VAR,
 )
-from .c2_c3_correspondence import N_HELD, N_POOL, Groups, _watched_fit, last_fifth
-from .common import Clock, encode_views, train_on_groups
+from .c2_c3_correspondence import N_HELD, N_POOL, Groups
+from .common import Clock, encode_views, train_on_groups, watched_fit
 
 __all__ = [
     "BASELINES",
@@ -63,7 +63,6 @@ __all__ = [
     "early_stopped",
     "gaps",
     "grouped_views",
-    "last_fifth",
     "references",
     "scores",
     "select",
@@ -262,7 +261,7 @@ def contest(
             pool = data.pool
             if shuffled:
                 pool = shuffle_groups(pool, torch.Generator().manual_seed(seed))
-            got, _ = _watched_fit(
+            got, _ = watched_fit(
                 method,
                 pool,
                 steps=steps,

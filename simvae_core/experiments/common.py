@@ -2,6 +2,8 @@
 
 - :func:`train_on_groups`  ``fit`` on a pool of views per group for a fixed number of optimisation steps
 - :func:`encode_views`     representations of every view of every group, ``(N, J, D) -> (N, J, d)``
+- :func:`watched_fit`      one training run evaluated at evenly spaced checkpoints (and at initialisation)
+- :func:`last_fifth`       each seed's change over the last fifth of training (the declared plateau)
 - :class:`Clock`           seconds spent training and evaluating, so a notebook can show that evaluation
   costs no more than the training it evaluates
 """
@@ -9,7 +11,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,9 +19,9 @@ import pandas as pd
 import torch
 
 from ..learning.methods import get_method
-from ..learning.train import TrainedModel, fit
+from ..learning.train import TrainedModel, fit, initial_model
 
-__all__ = ["Clock", "encode_views", "train_on_groups"]
+__all__ = ["Clock", "checkpoint_steps", "encode_views", "last_fifth", "train_on_groups", "watched_fit"]
 
 
 def train_on_groups(
@@ -110,3 +112,70 @@ class Clock:
     def ratio(self, part: str = "eval", to: str = "train") -> float:
         """``seconds[part] / seconds[to]`` (evaluation against training by default)."""
         return self.seconds.get(part, 0.0) / max(self.seconds.get(to, 0.0), 1e-12)
+
+
+def checkpoint_steps(steps: int, per_epoch: int, checkpoints: int) -> dict[int, int]:
+    """{epoch: step} of ``checkpoints`` evaluations evenly spaced over the run (the last at its end)."""
+    epochs = -(-steps // per_epoch)
+    out = {}
+    for k in range(1, checkpoints + 1):
+        e = max(1, round(k * epochs / checkpoints))
+        out[e] = min(e * per_epoch, steps)
+    return out
+
+
+def watched_fit(
+    method: str,
+    views: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    latent_dim: int,
+    seed: int,
+    checkpoints: int,
+    evaluate: Callable[[Any], dict[str, float]],
+    clock: Clock,
+    **options: Any,
+) -> tuple[list[dict[str, Any]], Any]:
+    """Train once, evaluating ``evaluate(model)`` at ``checkpoints`` points (and at initialisation, step
+    0); training and evaluation time go to the clock's ``train`` and ``eval``. Returns (rows, model)."""
+    per_epoch = max(1, views.shape[0] // min(batch_size, views.shape[0]))
+    at = checkpoint_steps(steps, per_epoch, checkpoints)
+    rows: list[dict[str, Any]] = []
+
+    def watch(epoch: int, trained: Any) -> None:
+        if epoch in at:
+            with clock("eval"):  # nested in "train": counted as evaluation only
+                rows.append({"step": at[epoch], **evaluate(trained)})
+
+    with clock("train"):
+        trained = train_on_groups(
+            method,
+            views,
+            steps=max(at.values()),
+            batch_size=batch_size,
+            latent_dim=latent_dim,
+            seed=seed,
+            cache=False,
+            callback=watch,
+            **options,
+        )
+    with clock("eval"):
+        rows.insert(0, {"step": 0, **evaluate(initial_model(trained, views))})
+    return rows, trained
+
+
+def last_fifth(curves: pd.DataFrame, value: str, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per seed (and ``by``): ``value`` at the last step, at the last checkpoint at or before four fifths
+    of the run (so the window is never shorter than a fifth), and their difference ``change`` (the declared
+    plateau: the statistic moves by less than its margin over the last fifth of training)."""
+    rows = []
+    for key, part in curves.groupby([*by, "seed"], sort=False):
+        last = part["step"].max()
+        before = part["step"][part["step"] <= 0.8 * last + 1e-9].max()
+        end = float(part.loc[part["step"] == last, value].iloc[0])
+        then = float(part.loc[part["step"] == before, value].iloc[0])
+        rows.append(
+            {**dict(zip([*by, "seed"], key, strict=True)), "end": end, "before": then, "change": end - then}
+        )
+    return pd.DataFrame(rows)
