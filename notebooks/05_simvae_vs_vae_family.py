@@ -121,7 +121,8 @@ display(selection.pivot_table(index=["method", "value"], values=["val", "kl"]).r
 
 # %% [markdown]
 # Validation accuracy over each grid, with the chosen value marked; values tried beyond the first grid
-# are drawn hollow.
+# are drawn hollow. The axes are logarithmic, as the grids are: each value is a fixed factor from the
+# next, and an extension continues the series one step.
 
 # %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.1), sharey=True)
@@ -131,6 +132,7 @@ for ax, (label, part) in zip(axes, selection.groupby("method", sort=False), stri
     ax.plot(part[part.extension].value, part[part.extension].val, "o", mfc="white", color="C0")
     ax.axvline(choice[label], color="k", ls="--", lw=0.8, label="chosen")
     ax.set_xscale("log")
+    ax.tick_params(axis="x", which="minor", labelbottom=False)
     ax.set_xlabel(c6.KNOBS[label])
     ax.set_title(label, fontsize=9)
 axes[0].set_ylabel("validation accuracy (linear probe)")
