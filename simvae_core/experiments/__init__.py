@@ -14,6 +14,8 @@ Families:
 - :mod:`.c2_c3_correspondence`   C2/C3, discriminative SSL and the model; style collapse (notebook 02)
 - :mod:`.c4_mutual_information`  C4, mutual information between views (notebook 03)
 - :mod:`.c5_projection_head`     C5, the projection head (notebook 04)
+- :mod:`.c6_vae_family`          C6, SimVAE against the VAE family on images (notebook 05)
+- :mod:`.c6_controlled`          C6 on synthetic groups with known content and style (notebook 05)
 
 Shared pieces: :mod:`.common` (training on view groups, encoding, timing training against evaluation)
 and :mod:`.plots` (figure recipes: intervals over seeds, margins, forest plots); the typed size tables are
@@ -27,4 +29,5 @@ FAMILIES = {
     "02_discriminative_ssl_correspondence": "c2_c3_correspondence",
     "03_mutual_information": "c4_mutual_information",
     "04_projection_head": "c5_projection_head",
+    "05_simvae_vs_vae_family": "c6_vae_family",
 }

@@ -30,6 +30,7 @@ import pandas as pd
 import torch
 
 from ..analysis.probes import linear_probe
+from ..claims.stats import t_quantile
 from ..learning.train import TrainedModel, fit
 from ..notebook.sizes import RunSizes, SizeTable
 from ..specs.c6_vae_family import (
@@ -97,7 +98,9 @@ class Sizes(RunSizes):
     grids, one knob per method, of equal length; extend: extensions allowed per grid while its best value
     is on an edge; curve_epochs / curve_seeds: the budget curve, seeds evaluated at each epoch (epochs
     must appear with n_seeds); rate_seeds: seeds of the rate-matched β-VAE; mnist_*: the MNIST 5k
-    benchmark; n_val / n_test: validation and test images read by the probes."""
+    benchmark; n_val / n_test: validation and test images read by the probes; controlled_*: the controlled
+    synthetic contest (:mod:`.c6_controlled`: groups, training steps, checkpoints along training, selection
+    seeds), on the same ``n_seeds`` test seeds."""
 
     n_train: int
     epochs: int
@@ -115,6 +118,10 @@ class Sizes(RunSizes):
     mnist_train: int
     n_val: int
     n_test: int
+    controlled_groups: int
+    controlled_steps: int
+    controlled_checkpoints: int
+    controlled_select_seeds: int
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -147,6 +154,10 @@ SIZES = SizeTable(
         mnist_train=256,
         n_val=300,
         n_test=500,
+        controlled_groups=256,
+        controlled_steps=30,
+        controlled_checkpoints=3,
+        controlled_select_seeds=1,
     ),
     default=Sizes(
         n_seeds=10,
@@ -166,6 +177,10 @@ SIZES = SizeTable(
         mnist_train=3500,
         n_val=3000,
         n_test=10000,
+        controlled_groups=2048,
+        controlled_steps=1500,
+        controlled_checkpoints=10,
+        controlled_select_seeds=2,
     ),
     full=Sizes(  # the authors' budget, for a GPU: 400 epochs on every training image
         n_seeds=10,
@@ -185,6 +200,10 @@ SIZES = SizeTable(
         mnist_train=3500,
         n_val=6000,
         n_test=10000,
+        controlled_groups=8192,
+        controlled_steps=6000,
+        controlled_checkpoints=10,
+        controlled_select_seeds=3,
     ),
 )
 
@@ -491,6 +510,5 @@ def gaps(curve: pd.DataFrame, baseline: str, column: str = "acc") -> pd.DataFram
 def mde(sd: float, n: int, power: float = 0.8) -> float:
     """The smallest true paired difference that a two-sided 95 % t-interval over ``n`` seeds excludes 0
     for with probability ``power``, at per-seed sd ``sd``: ``(t_{.975} + t_{power}) · sd / √n``."""
-    from scipy import stats
-
-    return float((stats.t.ppf(0.975, n - 1) + stats.t.ppf(power, n - 1)) * sd / math.sqrt(n))
+    one_sided = t_quantile(n - 1, 2 * power - 1)  # the one-sided `power` quantile
+    return float((t_quantile(n - 1) + one_sided) * sd / math.sqrt(n))
