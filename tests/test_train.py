@@ -380,7 +380,7 @@ def test_sigma2_has_one_default_read_from_the_loss_signature():
     trained = fit("simvae", group_views(), epochs=1, latent_dim=2, **FAST)
     assert trained.config.loss_options["sigma2"] == spec.options()["sigma2"].default == 0.15
     assert trained.model.prior_var == pytest.approx(1.0 + 0.15)  # s² + σ², both from the signature
-    assert methods.get_method("beta_vae").option_defaults() == {"beta": 4.0}
+    assert methods.get_method("beta_vae").option_defaults() == {"beta": 4.0, "capacity": None}
 
 
 @pytest.mark.parametrize(

@@ -80,12 +80,15 @@ NET = {"latent_dim": 10, "batch_size": 64, "n_views": 2, "lr": 1e-3, "arch": "ml
 
 
 def curve_plan(sizes: Any) -> list[int]:
-    """The epochs each test seed trains for (seed index k: the last curve epoch with more than k seeds)."""
-    epochs, seeds = sizes.curve_epochs, sizes.curve_seeds
-    if len(epochs) != len(seeds) or list(epochs) != sorted(set(epochs)):
+    """The epochs each test seed trains for (seed index k: the last curve epoch with more than k seeds).
+    A seed count above ``n_seeds`` is read as ``n_seeds`` (so a smaller ``n_seeds`` override shrinks the
+    curve with the primary)."""
+    epochs = sizes.curve_epochs
+    if len(epochs) != len(sizes.curve_seeds) or list(epochs) != sorted(set(epochs)):
         raise ValueError("curve_epochs must increase, with one seed count each in curve_seeds")
-    if list(seeds) != sorted(seeds, reverse=True) or seeds[0] > sizes.n_seeds:
-        raise ValueError("curve_seeds must not increase, nor exceed n_seeds")
+    if list(sizes.curve_seeds) != sorted(sizes.curve_seeds, reverse=True):
+        raise ValueError("curve_seeds must not increase")
+    seeds = [min(n, sizes.n_seeds) for n in sizes.curve_seeds]
     if sizes.epochs not in epochs or seeds[epochs.index(sizes.epochs)] != sizes.n_seeds:
         raise ValueError(f"the curve must evaluate the primary's {sizes.epochs} epochs on all n_seeds seeds")
     return [max(e for e, n in zip(epochs, seeds, strict=True) if k < n) for k in range(sizes.n_seeds)]
@@ -215,8 +218,8 @@ def budget(sizes: Sizes) -> str:
         f"Fashion-MNIST: {sizes.epochs} epochs on {sizes.n_train} training images (batches of 64 images × 2 "
         f"views), {sizes.n_seeds} paired seeds, {share:.2%} of the authors' optimisation steps "
         f"({AUTHORS_EPOCHS} epochs × {AUTHORS_IMAGES} images); selection: {sizes.select_epochs} epochs, "
-        f"seed + {SELECT_OFFSET}; curve to {max(sizes.curve_epochs)} epochs on {min(sizes.curve_seeds)} "
-        "seeds; "
+        f"seed + {SELECT_OFFSET}; curve to {max(sizes.curve_epochs)} epochs on "
+        f"{min(*sizes.curve_seeds, sizes.n_seeds)} seeds; "
         f"MNIST 5k: {sizes.mnist_epochs} epochs on {sizes.mnist_train} images, {sizes.mnist_seeds} seeds"
     )
 

@@ -3,7 +3,7 @@
     python -m simvae_core.tooling.pipeline run --profile default          # every notebook -> figures/
     python -m simvae_core.tooling.pipeline run --jobs 2 --if-changed      # what make figures runs
     python -m simvae_core.tooling.pipeline run --profile smoke --only 01  # -> build/figures/smoke/
-    python -m simvae_core.tooling.pipeline run --only 04 --param threads=2 --param n_seeds=5
+    python -m simvae_core.tooling.pipeline run --only 04 --param n_seeds=5
     python -m simvae_core.tooling.pipeline prepare --profile smoke --out build/nbval/smoke   # for nbval
     python -m simvae_core.tooling.pipeline check-figures                  # manifest <-> files
     python -m simvae_core.tooling.pipeline results [--check]              # figures/README.md, README table
