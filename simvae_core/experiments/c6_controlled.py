@@ -17,8 +17,9 @@ Runners (tidy tables; they read no notebook globals):
   a three-point grid a decade apart, scored by the *validation* R² of the content at the selection seeds
   (never a test seed), each grid extended while its best value sits on an edge (at most ``MAX_EXTEND``)
 - :func:`contest`  every method at its chosen value on the test seeds, with the content and style R² of
-  held-out views along training (the plateau is declared on that curve); ``shuffled=True`` trains SimVAE on
-  views whose groups were shuffled (the negative control: no shared content to find)
+  held-out views along training (the plateau premise reads it through :func:`stopping_rise`);
+  ``shuffled=True`` trains SimVAE on views whose groups were shuffled (the negative control: no shared
+  content to find)
 - :func:`early_stopped`  each run at its checkpoint of best *validation* content in the second half of
   training (the same rule for every method: CR-VAE's content oscillates from one checkpoint to the next at
   the learning rate that lets SimVAE converge, so a single end snapshot would be a lottery)
